@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_benchmark.ipynb #c65dcba4
 from __future__ import annotations
-import contextlib, os, statistics, sys, time
+import argparse, contextlib, os, statistics, sys, time
 from typing import Callable
 
 import torch
@@ -17,7 +17,7 @@ from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broad
 
 # %% auto #0
 __all__ = ['SHAPES', 'peak_memory', 'bench_layers', 'time_step', 'run_benchmark', 'format_table', 'sisw_bench', 'cli_flags',
-           'main']
+           'cli_parser', 'parse_cli', 'main']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -155,13 +155,30 @@ def cli_flags(argv:list[str], # command line, program name first
         return '--' + (name.replace('_', '-') if dashes else name.replace('-', '_')) + eq + value
     return argv[:1] + [spell(a) for a in argv[1:]]
 
+def cli_parser(func:Callable, # a function whose docments describe its options (a `call_parse` function's `__wrapped__`)
+               prog:str, # program name for usage and errors
+              ) -> argparse.ArgumentParser:
+    "fastcore's `anno_parser` for `func`, whose errors are one line on stderr and exit code 2."
+    parser = anno_parser(func, prog=prog)
+    def error(message):
+        sys.stderr.write(f"{prog}: error: {message} (see {prog} --help)\n"); sys.exit(2)
+    parser.error = error
+    return parser
+
+def parse_cli(func:Callable, prog:str, # as for `cli_parser`
+              argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
+             ) -> tuple[argparse.ArgumentParser, dict]:
+    "The parser and the parsed options of `argv` (either spelling), without fastcore's hidden ones."
+    parser = cli_parser(func, prog)
+    args = vars(parser.parse_args(cli_flags(argv or sys.argv)[1:]))
+    for k in ('pdb', 'xtra'): args.pop(k, None)      # fastcore's own hidden options
+    return parser, args
+
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
         ):
     "Console entry point of `sisw_bench`: options from its docments, either spelling, with fastcore 1.x or 2.x."
     func = sisw_bench.__wrapped__                    # fastcore 2 parses only when called from a script's top level
-    parser = anno_parser(func, prog='sisw_bench')
-    args = vars(parser.parse_args(cli_flags(argv or sys.argv)[1:]))
-    for k in ('pdb', 'xtra'): args.pop(k, None)      # fastcore's own hidden options
+    parser, args = parse_cli(func, 'sisw_bench', argv)
     try: _parse_shapes(args['shapes'])
     except ValueError as e: parser.error(str(e))     # one line and exit code 2, as for any bad option
     return func(**args)

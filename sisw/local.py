@@ -78,7 +78,7 @@ def _gather(xp:Tensor, g:Geometry, L:int) -> Tensor:
     hp, wp, c, n = xp.shape
     cols = _patches(xp, g).reshape(L, g.kernel_size[0] * g.kernel_size[1], g.groups, c // g.groups, n)   # (L, kh*kw, G, Cg, N)
     if g.groups > 1: cols = cols.transpose(1, 2)
-    return cols.reshape(L * g.groups, -1, n)
+    return cols.reshape(L * g.groups, g.kernel_size[0] * g.kernel_size[1] * (c // g.groups), n)    # sizes spelled out: N may be 0
 
 class _LocalConv2d(torch.autograd.Function):
     @staticmethod
@@ -110,8 +110,9 @@ class _LocalConv2d(torch.autograd.Function):
         if ctx.has_bias and ctx.needs_input_grad[2]: gb = gT.sum(-1).view(L, o).t().reshape(o, ho, wo)
         if ctx.needs_input_grad[0]:
             gc = torch.bmm(weight.reshape(L * G, o // G, -1).transpose(1, 2), gT)   # (L*G, K, N)
-            if G > 1: gc = gc.view(L, G, -1, c // G, n).transpose(1, 2)
-            gxp = xp.new_zeros(hp * wp, c * n).index_add_(0, patch_rows(hp, wp, g, xp.device), gc.reshape(-1, c * n))
+            if G > 1: gc = gc.view(L, G, g.kernel_size[0] * g.kernel_size[1], c // G, n).transpose(1, 2)
+            rows = patch_rows(hp, wp, g, xp.device)
+            gxp = xp.new_zeros(hp * wp, c * n).index_add_(0, rows, gc.reshape(len(rows), c * n))
             gx = gxp.view(hp, wp, c, n)[ph:ph + h, pw:pw + w].permute(3, 2, 0, 1).contiguous()
         return gx, gw, gb, None
 
