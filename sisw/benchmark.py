@@ -4,20 +4,21 @@
 
 # %% ../nbs/04_benchmark.ipynb #c65dcba4
 from __future__ import annotations
-import argparse, contextlib, os, statistics, sys, time
-from typing import Callable
+import argparse, contextlib, os, statistics, sys, time, types, typing
+from typing import Callable, Sequence
 
 import torch
 from torch import nn, Tensor
-from fastcore.script import call_parse, anno_parser
+from fastcore.script import call_parse
+from fastcore.docments import docments
 
 from .local import LocallyConnected2d
 from .kcp import KCPConv2d
 from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broadcast_local_conv2d
 
 # %% auto #0
-__all__ = ['SHAPES', 'peak_memory', 'bench_layers', 'time_step', 'run_benchmark', 'format_table', 'sisw_bench', 'cli_flags',
-           'cli_parser', 'parse_cli', 'main']
+__all__ = ['SHAPES', 'peak_memory', 'bench_layers', 'time_step', 'run_benchmark', 'format_table', 'sisw_bench', 'cli_parser',
+           'parse_cli', 'main']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -142,24 +143,32 @@ def sisw_bench(batch_size:int=64, # images per step
     print(format_table(rows))
 
 # %% ../nbs/04_benchmark.ipynb #ca4223af
-def cli_flags(argv:list[str], # command line, program name first
-              dashes:bool|None=None, # spell options with dashes; by default, as the installed fastcore does (2.x)
-             ) -> list[str]:
-    "`argv` with each `--long_option` / `--long-option` spelled the way the installed fastcore's parser expects."
-    if dashes is None:
-        import fastcore
-        dashes = int(fastcore.__version__.split('.')[0]) >= 2
-    def spell(a):
-        if not a.startswith('--') or a == '--': return a
-        name, eq, value = a[2:].partition('=')
-        return '--' + (name.replace('_', '-') if dashes else name.replace('-', '_')) + eq + value
-    return argv[:1] + [spell(a) for a in argv[1:]]
+def _arg_type(anno):
+    "The argparse `type` and `nargs` for an annotation: `int`, `list[int]`, `tuple[int, ...]`, `str|None`, ..."
+    if typing.get_origin(anno) in (list, tuple): return typing.get_args(anno)[0], '+'
+    if typing.get_origin(anno) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(anno) if a is not type(None)]
+        return args[0], None
+    return anno, None
 
 def cli_parser(func:Callable, # a function whose docments describe its options (a `call_parse` function's `__wrapped__`)
                prog:str, # program name for usage and errors
+               choices:dict[str, Sequence]|None=None, # allowed values of some options
               ) -> argparse.ArgumentParser:
-    "fastcore's `anno_parser` for `func`, whose errors are one line on stderr and exit code 2."
-    parser = anno_parser(func, prog=prog)
+    "An argparse parser built from `func`'s docments: one option per parameter, spelled with underscores or dashes."
+    parser = argparse.ArgumentParser(prog=prog, description=func.__doc__)
+    for name, d in docments(func, full=True, returns=False, eval_str=True).items():
+        flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if '_' in name else [])
+        kw = dict(dest=name, help=d['docment'] or '')
+        if d['anno'] is bool: kw.update(action='store_true')
+        else:
+            kw['type'], nargs = _arg_type(d['anno'])
+            if nargs: kw['nargs'] = nargs
+            kw['default'] = d['default']
+            if d['default'] is not None:
+                kw['help'] += " (default: {})".format(' '.join(map(str, d['default'])) if nargs else d['default'])
+        if choices and name in choices: kw['choices'] = list(choices[name])
+        parser.add_argument(*flags, **kw)
     def error(message):
         sys.stderr.write(f"{prog}: error: {message} (see {prog} --help)\n"); sys.exit(2)
     parser.error = error
@@ -167,18 +176,17 @@ def cli_parser(func:Callable, # a function whose docments describe its options (
 
 def parse_cli(func:Callable, prog:str, # as for `cli_parser`
               argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
+              choices:dict[str, Sequence]|None=None,
              ) -> tuple[argparse.ArgumentParser, dict]:
-    "The parser and the parsed options of `argv` (either spelling), without fastcore's hidden ones."
-    parser = cli_parser(func, prog)
-    args = vars(parser.parse_args(cli_flags(argv or sys.argv)[1:]))
-    for k in ('pdb', 'xtra'): args.pop(k, None)      # fastcore's own hidden options
-    return parser, args
+    "The parser and the parsed options of `argv`."
+    parser = cli_parser(func, prog, choices)
+    return parser, vars(parser.parse_args((argv or sys.argv)[1:]))
 
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
         ):
-    "Console entry point of `sisw_bench`: options from its docments, either spelling, with fastcore 1.x or 2.x."
+    "Console entry point of `sisw_bench`: options from its docments, with fastcore 1.x or 2.x."
     func = sisw_bench.__wrapped__                    # fastcore 2 parses only when called from a script's top level
     parser, args = parse_cli(func, 'sisw_bench', argv)
     try: _parse_shapes(args['shapes'])
     except ValueError as e: parser.error(str(e))     # one line and exit code 2, as for any bad option
-    return func(**args)
+    func(**args)
