@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #d977b65a
 from __future__ import annotations
-import contextlib, gzip, io, math, os, shutil, tempfile
+import contextlib, gzip, io, math, shutil, tempfile
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -110,7 +110,7 @@ def load_mnist(root:str|Path='data', # folder with the IDX files, or where to do
     root = Path(root).expanduser()
     stems = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
     found = [_find(root, s) for s in stems]
-    classes = [str(i) for i in range(10)]
+    classes, err = [str(i) for i in range(10)], None
     if not all(found) and download:
         try:
             from torchvision.datasets import MNIST
@@ -126,7 +126,7 @@ def load_mnist(root:str|Path='data', # folder with the IDX files, or where to do
         tr, te = split_indices(len(x), 2000, seed)
         return ImageData('mnist', x[tr, None], y[tr], x[te, None], y[te], classes,
                          f"MNIST test set only ({found[2].parent}): split {len(tr):,} / {len(te):,} with seed {seed}")
-    why = "download is off" if not download else f"download failed ({type(err).__name__})"
+    why = "download is off" if not download else f"download failed ({type(err).__name__})" if err else "the download has no IDX files"
     raise DataError(f"MNIST not found in data_root {str(root)!r} and {why}: {_MNIST_HELP}")
 
 # %% ../nbs/05_data.ipynb #e766f3d0

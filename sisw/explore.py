@@ -17,7 +17,7 @@ __all__ = ['set_similarity', 'draw_layer', 'explorer', 'demo_layer']
 def set_similarity(layer:KCPConv2d, # the layer to change in place
                    centroids:Tensor|None=None, # `(S, 2)` (row, column) positions in [0, 1]
                    scale:float|None=None, # bandwidth: every A_s becomes scale * I (larger: sharper)
-                   similarity:str|None=None, # 'gaussian' or 'inverse_distance'
+                   similarity:str|None=None, # 'gaussian', 'inverse_distance' (see `SimilarityMaps.set_similarity`)
                    normalize:bool|None=None, # divide by the sum over centroids
                   ) -> KCPConv2d:
     "Change a KCP layer's similarity settings in place (what the explorer's controls do)."
@@ -31,9 +31,7 @@ def set_similarity(layer:KCPConv2d, # the layer to change in place
         if scale is not None:
             if not scale > 0: raise ValueError(f"scale must be > 0, got {scale}")
             sim.metric.copy_(scale * torch.eye(2, dtype=sim.metric.dtype, device=sim.metric.device).expand_as(sim.metric))
-    if similarity is not None:
-        if similarity not in SIMILARITIES: raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)}, got {similarity!r}")
-        sim.similarity, sim.fn = similarity, SIMILARITIES[similarity]
+    if similarity is not None: sim.set_similarity(similarity)
     if normalize is not None: sim.normalize = bool(normalize)
     return layer
 

@@ -94,21 +94,25 @@ class SimilarityMaps(nn.Module):
         super().__init__()
         if centroid_grid is not None and n_centroids is not None:
             raise ValueError(f"give centroid_grid or n_centroids, not both; got centroid_grid={centroid_grid!r}, n_centroids={n_centroids!r}")
-        if not (callable(similarity) or (isinstance(similarity, str) and similarity in SIMILARITIES)):
-            raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
         if not (isinstance(scale, (int, float)) and scale > 0): raise ValueError(f"scale must be a number > 0; got {scale!r}")
         kw = dict(device=device, dtype=dtype)
         if n_centroids is not None: centroids = random_centroids(n_centroids, seed, **kw)
         else: centroids = grid_centroids(*as_pair((2, 2) if centroid_grid is None else centroid_grid, 'centroid_grid', 1), **kw)
         metric = scale * torch.eye(2, **kw).expand(len(centroids), 2, 2).clone()
-        self.similarity, self.normalize, self.trainable, self.scale = similarity, normalize, trainable, scale
-        self.fn = SIMILARITIES[similarity] if isinstance(similarity, str) else similarity
+        self.set_similarity(similarity)
+        self.normalize, self.trainable, self.scale = normalize, trainable, scale
         if trainable: self.centroids, self.metric = nn.Parameter(centroids), nn.Parameter(metric)
         else: self.register_buffer('centroids', centroids); self.register_buffer('metric', metric)
         self._cache = OrderedDict()
 
     @property
     def n_centroids(self) -> int: return self.centroids.shape[0]
+
+    def set_similarity(self, similarity:str|Callable):
+        "Use another similarity: a name in `SIMILARITIES` or a function (coords, centroids, metric) -> energies."
+        if not (callable(similarity) or (isinstance(similarity, str) and similarity in SIMILARITIES)):
+            raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
+        self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
 
     def compute(self, h:int, w:int) -> Tensor:
         "The maps `(S, h, w)`, computed afresh."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #23f919e8
 from __future__ import annotations
-import math, os, sys, tempfile, time
+import os, tempfile, time
 from pathlib import Path
 from typing import Sequence
 import torch
@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .similarity import centroid_colors, centroid_image
 from .local import LocallyConnected2d
 from .kcp import KCPConv2d, local_kernel_image
-from .data import DATASETS, DataError, ImageData, ShardedBatches, load_dataset
+from .data import DATASETS, ImageData, ShardedBatches, load_dataset
 from .benchmark import cli_parser, parse_cli
 
 # %% auto #0
@@ -131,6 +131,8 @@ _DEFAULTS = dict(dataset='mnist', data_root=None, model='kcp', centroid_grid=Non
 # what must agree between a checkpoint and the run that resumes it
 _RUN_KEYS = ('dataset', 'model', 'centroid_grid', 'n_centroids', 'centroids_trainable', 'n_filters', 'kernel_sizes', 'batch_size', 'optimizer', 'lr', 'seed')
 
+def _norm(v): return list(v) if isinstance(v, tuple) else v     # as a checkpoint stores it
+
 def _ints(value, name:str, n:int|None=None, odd:bool=False) -> tuple[int, ...]:
     vals = (value,) if isinstance(value, int) else tuple(value)
     ok = all(isinstance(v, int) and v >= 1 and (v % 2 == 1 or not odd) for v in vals) and (len(vals) == n if n else len(vals) >= 1)
@@ -220,6 +222,10 @@ def _all_sum(t:Tensor, world:int) -> Tensor:
         dist.all_reduce(t)
     return t
 
+def _batch_stats(out:Tensor, y:Tensor, loss_sum:Tensor) -> Tensor:
+    "(summed loss, correct, count) of one batch, float64, to add up over batches and processes."
+    return torch.stack([loss_sum.detach().double(), (out.argmax(1) == y).sum().double(), torch.tensor(float(len(y)), device=out.device, dtype=torch.float64)])
+
 @torch.no_grad()
 def evaluate(net:nn.Module, data:ImageData, device, batch_size:int=256, rank:int=0, world:int=1) -> tuple[float, float]:
     "Mean cross-entropy and accuracy on the test split (summed over processes)."
@@ -228,7 +234,7 @@ def evaluate(net:nn.Module, data:ImageData, device, batch_size:int=256, rank:int
     for idx, _ in ShardedBatches(len(data.test_x), batch_size, shuffle=False, rank=rank, world_size=world):
         x, y = data.batch('test', idx, device)
         out = net(x)
-        tot += torch.stack([F.cross_entropy(out, y, reduction='sum').double(), (out.argmax(1) == y).sum().double(), torch.tensor(len(y), device=device, dtype=torch.float64)])
+        tot += _batch_stats(out, y, F.cross_entropy(out, y, reduction='sum'))
     loss, correct, n = _all_sum(tot, world).tolist()
     return loss / n, correct / n
 
@@ -294,9 +300,12 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
             opt.zero_grad(set_to_none=True)
             (loss_sum * (world / n_global)).backward()
             opt.step()
-            tot += torch.stack([loss_sum.detach().double(), (out.argmax(1) == y).sum().double(), torch.tensor(len(y), device=device, dtype=torch.float64)])
-            if writer and cfg['log_verbosity'] >= 2: writer.add_scalar('train/step_loss', loss_sum.item() / max(len(y), 1), epoch * len(sampler) + i)
-            if show and i % 10 == 0: bar.set_postfix(loss=f"{loss_sum.item() / max(len(y), 1):.3f}")
+            tot += _batch_stats(out, y, loss_sum)
+            log_step, show_step = writer and cfg['log_verbosity'] >= 2, show and i % 10 == 0
+            if log_step or show_step:
+                step_loss = loss_sum.item() / max(len(y), 1)                       # one device sync, only when needed
+                if log_step: writer.add_scalar('train/step_loss', step_loss, epoch * len(sampler) + i)
+                if show_step: bar.set_postfix(loss=f"{step_loss:.3f}")
         loss, correct, n = _all_sum(tot, world).tolist()
         test_loss, test_acc = evaluate(net, data, device, rank=rank, world=world)
         history.append(dict(epoch=epoch + 1, train_loss=loss / n, train_acc=correct / n, test_loss=test_loss, test_acc=test_acc,
@@ -314,7 +323,7 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
             writer.flush()
         if rank == 0 and cfg['checkpoint']:
             save_checkpoint(cfg['checkpoint'], dict(epoch=epoch + 1, model=net.state_dict(), optimizer=opt.state_dict(),
-                                                    config={k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
+                                                    config={k: _norm(v) for k, v in cfg.items()},
                                                     history=history, centroids=trajectory))
     if writer: writer.close()
     test_loss, test_acc = (history[-1]['test_loss'], history[-1]['test_acc']) if history else evaluate(net, data, device, rank=rank, world=world)
@@ -323,8 +332,6 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
               f"({cfg['model']}, {n_params(net):,} parameters)")
     if group: dist.destroy_process_group()
     return dict(model=net, history=history, centroids=trajectory, config=cfg, test_acc=test_acc, test_loss=test_loss, data=data)
-
-def _norm(v): return list(v) if isinstance(v, tuple) else v
 
 # %% ../nbs/06_train.ipynb #0eaee256
 def results_table(runs:dict[str, dict], # name -> what `train` returned
@@ -400,8 +407,7 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
     "Console entry point of `sisw_train`: bad options and data are one line on stderr and exit code 2."
     parser, args = parse_cli(sisw_train.__wrapped__, 'sisw_train', argv, CHOICES)
     for k in ('n_filters', 'kernel_sizes'): args[k] = tuple(args[k])
-    try:
-        TrainConfig(**args)
-        data = load_dataset(args['dataset'], args['data_root'], args['seed'])
-        train(data=data, **args)                      # returns nothing: a console script's return value is its exit status
-    except (ValueError, DataError) as e: parser.error(str(e))
+    # `train` checks the options, loads the data and reads any checkpoint before it writes anything;
+    # it returns nothing here: a console script's return value is its exit status
+    try: train(**args)
+    except ValueError as e: parser.error(str(e))      # DataError is a ValueError
