@@ -5,15 +5,16 @@
 # %% ../nbs/00_similarity.ipynb #f6190606
 from __future__ import annotations
 import math
-from collections import OrderedDict
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['SIMILARITIES', 'as_pair', 'output_grid', 'grid_centroids', 'random_centroids', 'squared_distance', 'log_distance',
-           'SimilarityMaps', 'centroid_colors', 'centroid_image', 'show_similarity']
+__all__ = ['SIMILARITIES', 'SHARPNESS', 'as_pair', 'output_grid', 'grid_centroids', 'random_centroids', 'squared_distance',
+           'log_distance', 'log1p_distance', 'default_metric', 'SimilarityMaps', 'resample', 'LowRankMaps', 'FreeMaps',
+           'InputMaps', 'centroid_colors', 'centroid_image', 'show_similarity', 'fit_maps']
 
 # %% ../nbs/00_similarity.ipynb #66c1dd0e
 def as_pair(value, # an `int` or a pair of `int`s
@@ -58,86 +59,193 @@ def random_centroids(n:int, # S, how many centroids
     return torch.rand(n, 2, generator=gen, dtype=dtype or torch.get_default_dtype()).to(device)
 
 # %% ../nbs/00_similarity.ipynb #798ab8d5
-def _metric_diff(coords:Tensor, centroids:Tensor, metric:Tensor) -> Tensor:
-    "A_s (p - c_s) for every centroid s and position p: `(S, H, W, 2)`."
-    diff = coords[None] - centroids[:, None, None]             # (S, H, W, 2)
-    return torch.einsum('sij,shwj->shwi', metric, diff)
-
 def squared_distance(coords:Tensor, # `(H, W, 2)` output coordinates
-                     centroids:Tensor, # `(S, 2)` centroids
-                     metric:Tensor, # `(S, 2, 2)` matrices A_s
+                     centroids:Tensor, # `(..., 2)` centroids
+                     metric:Tensor, # `(..., 2, 2)` matrices A_s
                     ) -> Tensor:
-    "Energy of the Gaussian similarity: ||A_s (p - c_s)||^2, `(S, H, W)`."
-    return _metric_diff(coords, centroids, metric).square().sum(-1)
+    "Energy of the Gaussian similarity: ||A_s (p - c_s)||^2, `(..., H, W)`."
+    d = coords - centroids[..., None, None, :]                          # (..., H, W, 2)
+    m = metric[..., None, None, :, :]
+    y0 = m[..., 0, 0] * d[..., 0] + m[..., 0, 1] * d[..., 1]
+    y1 = m[..., 1, 0] * d[..., 0] + m[..., 1, 1] * d[..., 1]
+    return y0 * y0 + y1 * y1
 
 def log_distance(coords:Tensor, centroids:Tensor, metric:Tensor,
                  power:float=2., # k: exp(-energy) = 1 / distance^k
                  eps:float=1e-4, # keeps the weight finite at the centroid
                 ) -> Tensor:
-    "Energy of the inverse-distance similarity: (k/2) log(||A_s (p - c_s)||^2 + eps), `(S, H, W)`."
+    "Energy of the inverse-distance similarity: (k/2) log(||A_s (p - c_s)||^2 + eps)."
     return 0.5 * power * torch.log(squared_distance(coords, centroids, metric) + eps)
 
-SIMILARITIES = {'gaussian': squared_distance, 'inverse_distance': log_distance}
+def log1p_distance(coords:Tensor, centroids:Tensor, metric:Tensor) -> Tensor:
+    "Energy of the original layer's inverse-Euclidean similarity 1 / (1 + ||A_s (p - c_s)||): log(1 + distance)."
+    return torch.log1p(torch.sqrt(squared_distance(coords, centroids, metric) + 1e-12))
+
+SIMILARITIES = {'gaussian': squared_distance, 'inverse_distance': log_distance, 'inverse_euclidean': log1p_distance}
+
+# %% ../nbs/00_similarity.ipynb #c73bbfbb
+SHARPNESS = 2.       # kappa: a neighbouring centroid sits at energy kappa^2 (in units of the centroid spacing)
+
+def default_metric(centroid_grid:tuple[int, int]|None=None, # the grid (R, C), or
+                   n_centroids:int|None=None, # the number of random centroids
+                   device=None, dtype=None) -> Tensor:
+    "`(2, 2)` initial matrix diag(kappa / row spacing, kappa / column spacing) for centroids on a grid or at random."
+    if centroid_grid is not None: r, c = (n + 1 for n in as_pair(centroid_grid, 'centroid_grid', 1))
+    else: r = c = math.sqrt(n_centroids) + 1
+    return torch.diag(torch.tensor([SHARPNESS * r, SHARPNESS * c], device=device, dtype=dtype or torch.get_default_dtype()))
 
 # %% ../nbs/00_similarity.ipynb #a208d175
+def _check_scale(scale):
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0):
+        raise ValueError(f"scale must be None (follow the centroid spacing) or a finite number > 0; got {scale!r}")
+
+def _initial_centroids(centroid_grid, n_centroids, n_filters, scale, seed, device, dtype) -> tuple[Tensor, Tensor]:
+    "Centroids `([O,] S, 2)` and matrices `([O,] S, 2, 2)` at initialisation."
+    if centroid_grid is not None and n_centroids is not None:
+        raise ValueError(f"give centroid_grid or n_centroids, not both; got centroid_grid={centroid_grid!r}, n_centroids={n_centroids!r}")
+    _check_scale(scale)
+    kw = dict(device=device, dtype=dtype)
+    lead = () if n_filters is None else (n_filters,)
+    if n_centroids is not None: c = random_centroids(math.prod(lead) * n_centroids, seed, **kw).view(*lead, n_centroids, 2) if lead else random_centroids(n_centroids, seed, **kw)
+    else:
+        centroid_grid = (2, 2) if centroid_grid is None else as_pair(centroid_grid, 'centroid_grid', 1)
+        c = grid_centroids(*centroid_grid, **kw).expand(*lead, -1, 2).clone()
+    m = default_metric(centroid_grid, n_centroids, **kw) if scale is None else scale * torch.eye(2, **kw)
+    return c, m.expand(*c.shape[:-1], 2, 2).clone()
+
+# %% ../nbs/00_similarity.ipynb #04fa5333
 class SimilarityMaps(nn.Module):
-    "The similarity `(S, H, W)` of every output position to each of S centroids, at any output size."
+    "The similarity `(S, H, W)` (or `(O, S, H, W)` per filter) of every output position to each of S centroids, at any output size."
     def __init__(self,
                  centroid_grid:int|tuple[int, int]|None=None, # centroids on an R x C grid; (2, 2) when `n_centroids` is not given either
                  n_centroids:int|None=None, # instead: this many centroids, uniformly at random
                  trainable:bool=False, # train the centroids and matrices with the rest of the model
-                 similarity:str|Callable='gaussian', # 'gaussian', 'inverse_distance', or a function (coords, centroids, metric) -> energies (S, H, W)
+                 similarity:str|Callable='gaussian', # a name in `SIMILARITIES`, or a function (coords, centroids, metric) -> energies
                  normalize:bool=True, # divide by the sum over centroids, so the weights at each position sum to 1
-                 scale:float=4., # A_s = scale * I at initialisation: larger is sharper
+                 scale:float|None=None, # A_s = scale * I at initialisation; None: follow the centroid spacing (`default_metric`)
                  seed:int|None=None, # seed for random centroids; `None` uses torch's global RNG
+                 n_filters:int|None=None, # O: give every output filter its own centroids and matrices
                  device=None, dtype=None):
         super().__init__()
-        if centroid_grid is not None and n_centroids is not None:
-            raise ValueError(f"give centroid_grid or n_centroids, not both; got centroid_grid={centroid_grid!r}, n_centroids={n_centroids!r}")
-        if not (isinstance(scale, (int, float)) and scale > 0): raise ValueError(f"scale must be a number > 0; got {scale!r}")
-        kw = dict(device=device, dtype=dtype)
-        if n_centroids is not None: centroids = random_centroids(n_centroids, seed, **kw)
-        else: centroids = grid_centroids(*as_pair((2, 2) if centroid_grid is None else centroid_grid, 'centroid_grid', 1), **kw)
-        metric = scale * torch.eye(2, **kw).expand(len(centroids), 2, 2).clone()
+        if n_filters is not None and (isinstance(n_filters, bool) or not isinstance(n_filters, int) or n_filters < 1):
+            raise ValueError(f"n_filters must be None or an int >= 1; got {n_filters!r}")
+        centroids, metric = _initial_centroids(centroid_grid, n_centroids, n_filters, scale, seed, device, dtype)
         self.set_similarity(similarity)
-        self.normalize, self.trainable, self.scale = normalize, trainable, scale
+        self.normalize, self.trainable, self.scale, self.n_filters = bool(normalize), trainable, scale, n_filters
         if trainable: self.centroids, self.metric = nn.Parameter(centroids), nn.Parameter(metric)
         else: self.register_buffer('centroids', centroids); self.register_buffer('metric', metric)
-        self._cache = OrderedDict()
+
+# %% ../nbs/00_similarity.ipynb #94365919
+def _n_centroids(self) -> int: return self.centroids.shape[-2]
+
+def _set_similarity(self, similarity:str|Callable):
+    "Use another similarity: a name in `SIMILARITIES` or a function (coords, centroids, metric) -> energies."
+    if not (callable(similarity) or (isinstance(similarity, str) and similarity in SIMILARITIES)):
+        raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
+    self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
+
+def _similarity_forward(self, h:int, w:int) -> Tensor:
+    "The maps `([O,] S, h, w)` for an `h` x `w` output."
+    c, m = self.centroids, self.metric
+    energy = self.fn(output_grid(h, w, c.device, c.dtype), c, m)
+    if not isinstance(energy, Tensor) or tuple(energy.shape) != (*c.shape[:-1], h, w):
+        raise ValueError(f"the similarity function {getattr(self.fn, '__name__', self.fn)!r} returned "
+                         f"{tuple(energy.shape) if isinstance(energy, Tensor) else type(energy).__name__}; expected energies {(*c.shape[:-1], h, w)}")
+    return torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy)
+
+def _similarity_extra_repr(self) -> str:
+    s = f"n_centroids={self.n_centroids}, similarity={getattr(self.similarity, '__name__', self.similarity)!r}"
+    if self.n_filters is not None: s += f", n_filters={self.n_filters}"
+    if not self.normalize: s += ", normalize=False"
+    if self.trainable: s += ", trainable=True"
+    return s + (f", scale={self.scale}" if self.scale is not None else "")
+
+SimilarityMaps.n_centroids = property(_n_centroids)
+SimilarityMaps.set_similarity, SimilarityMaps.forward, SimilarityMaps.extra_repr = _set_similarity, _similarity_forward, _similarity_extra_repr
+
+# %% ../nbs/00_similarity.ipynb #360610fd
+def resample(t:Tensor, # values on an axis of `t.shape[dim]` points spanning [0, 1]
+             n:int, # points wanted
+             dim:int) -> Tensor:
+    "`t` linearly resampled along `dim` to `n` points over the same [0, 1] coordinates as `output_grid`."
+    n0 = t.shape[dim]
+    if n == n0: return t
+    if n0 == 1: return t.expand(*t.shape[:dim % t.dim()], n, *t.shape[dim % t.dim() + 1:])
+    x = _axis(n, t.device, torch.float64) * (n0 - 1)
+    i = x.floor().long().clamp(max=n0 - 2)
+    f = (x - i).to(t.dtype).view(-1, *[1] * (t.dim() - dim % t.dim() - 1))
+    return t.index_select(dim, i) * (1 - f) + t.index_select(dim, i + 1) * f
+
+# %% ../nbs/00_similarity.ipynb #a49bd481
+def _check_maps_args(n_maps, out_size, n_filters):
+    if isinstance(n_maps, bool) or not isinstance(n_maps, int) or n_maps < 1: raise ValueError(f"n_maps must be an int >= 1; got {n_maps!r}")
+    if n_filters is not None and (isinstance(n_filters, bool) or not isinstance(n_filters, int) or n_filters < 1):
+        raise ValueError(f"n_filters must be None or an int >= 1; got {n_filters!r}")
+    if out_size is None: raise ValueError("out_size must be given for learned combining weights: the (H_out, W_out) their logits are for")
+    return as_pair(out_size, 'out_size', 1)
+
+class LowRankMaps(nn.Module):
+    "LRLC's low-rank combining weights: softmax over S of a row logit plus a column logit, `([O,] S, H, W)`."
+    def __init__(self, n_maps:int, # S
+                 out_size:int|tuple[int, int], # (H, W) the logits are for
+                 normalize:bool=True, n_filters:int|None=None, device=None, dtype=None):
+        super().__init__()
+        h, w = _check_maps_args(n_maps, out_size, n_filters)
+        lead, v = (() if n_filters is None else (n_filters,)), (0. if normalize else 0.5 / n_maps)
+        self.rows = nn.Parameter(torch.full((*lead, n_maps, h), v, device=device, dtype=dtype))
+        self.cols = nn.Parameter(torch.full((*lead, n_maps, w), v, device=device, dtype=dtype))
+        self.normalize, self.out_size, self.n_filters = bool(normalize), (h, w), n_filters
 
     @property
-    def n_centroids(self) -> int: return self.centroids.shape[0]
-
-    def set_similarity(self, similarity:str|Callable):
-        "Use another similarity: a name in `SIMILARITIES` or a function (coords, centroids, metric) -> energies."
-        if not (callable(similarity) or (isinstance(similarity, str) and similarity in SIMILARITIES)):
-            raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
-        self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
-
-    def compute(self, h:int, w:int) -> Tensor:
-        "The maps `(S, h, w)`, computed afresh."
-        energy = self.fn(output_grid(h, w, self.centroids.device, self.centroids.dtype), self.centroids, self.metric)
-        return torch.softmax(-energy, 0) if self.normalize else torch.exp(-energy)
+    def n_centroids(self) -> int: return self.rows.shape[-2]
 
     def forward(self, h:int, w:int) -> Tensor:
-        "The maps `(S, h, w)` for an `h` x `w` output, from the cache when they cannot have changed."
-        grad = torch.is_grad_enabled() and (self.centroids.requires_grad or self.metric.requires_grad)
-        if grad or torch.compiler.is_compiling(): return self.compute(h, w)
-        c, m = self.centroids, self.metric
-        stamp = (c.device, c.dtype, c.data_ptr(), c._version, m.data_ptr(), m._version,
-                 self.fn, self.normalize, torch.is_inference_mode_enabled())
-        hit = self._cache.get((h, w))
-        if hit is not None and hit[0] == stamp: return hit[1]
-        with torch.no_grad(): maps = self.compute(h, w)
-        self._cache[(h, w)] = (stamp, maps)
-        if len(self._cache) > 8: self._cache.popitem(last=False)
-        return maps
+        h, w = as_pair((h, w), 'output size', 1)
+        logits = resample(self.rows, h, -1)[..., :, None] + resample(self.cols, w, -1)[..., None, :]
+        return torch.softmax(logits, -3) if self.normalize else logits
 
-    def extra_repr(self) -> str:
-        s = f"n_centroids={self.n_centroids}, similarity={getattr(self.similarity, '__name__', self.similarity)!r}"
-        if not self.normalize: s += ", normalize=False"
-        if self.trainable: s += ", trainable=True"
-        return s + f", scale={self.scale}"
+# %% ../nbs/00_similarity.ipynb #49a2b788
+class FreeMaps(nn.Module):
+    "LRLC's free combining weights: softmax over S of a logit per kernel and position, `([O,] S, H, W)`."
+    def __init__(self, n_maps:int, out_size:int|tuple[int, int], normalize:bool=True, n_filters:int|None=None, device=None, dtype=None):
+        super().__init__()
+        h, w = _check_maps_args(n_maps, out_size, n_filters)
+        lead = () if n_filters is None else (n_filters,)
+        self.logits = nn.Parameter(torch.full((*lead, n_maps, h, w), 0. if normalize else 1 / n_maps, device=device, dtype=dtype))
+        self.normalize, self.out_size, self.n_filters = bool(normalize), (h, w), n_filters
+
+    @property
+    def n_centroids(self) -> int: return self.logits.shape[-3]
+
+    def forward(self, h:int, w:int) -> Tensor:
+        h, w = as_pair((h, w), 'output size', 1)
+        logits = resample(resample(self.logits, h, -2), w, -1)
+        return torch.softmax(logits, -3) if self.normalize else logits
+
+# %% ../nbs/00_similarity.ipynb #85486e4c
+class InputMaps(nn.Module):
+    "Input-dependent combining weights after LRLC: `(N, S, H_out, W_out)` computed from the layer's input."
+    def __init__(self, in_channels:int, n_maps:int, normalize:bool=True, dilations:Sequence[int]=(1, 2, 4, 8), device=None, dtype=None):
+        super().__init__()
+        _check_maps_args(n_maps, 1, None)
+        kw = dict(device=device, dtype=dtype)
+        self.reduce = nn.Conv2d(in_channels, n_maps, 1, **kw)
+        self.context = nn.ModuleList(nn.Conv2d(n_maps, n_maps, 3, padding=d, dilation=d, groups=n_maps, **kw) for d in dilations)
+        self.project = nn.Conv2d(n_maps * (len(dilations) + 2), n_maps, 1, **kw)
+        nn.init.zeros_(self.project.weight); nn.init.zeros_(self.project.bias)
+        self.normalize, self.dilations = bool(normalize), tuple(dilations)
+
+    @property
+    def n_centroids(self) -> int: return self.reduce.out_channels
+
+    def forward(self, x:Tensor, h:int, w:int) -> Tensor:
+        z = self.reduce(x)
+        size = (h, w)
+        feats = [z, z.mean((2, 3), keepdim=True).expand_as(z)]
+        feats += [c(z) if d < min(z.shape[-2:]) else torch.zeros_like(z) for c, d in zip(self.context, self.dilations)]
+        feats = [F.interpolate(f, size=size, mode='bilinear', align_corners=True) if f.shape[-2:] != size else f for f in feats]
+        logits = self.project(torch.cat(feats, 1))
+        return torch.softmax(logits, 1) if self.normalize else logits + 1 / logits.shape[1]
 
 # %% ../nbs/00_similarity.ipynb #18a264f9
 def centroid_colors(n:int) -> Tensor:
@@ -154,26 +262,41 @@ def centroid_image(maps:Tensor, # `(S, H, W)` similarity maps
     maps = maps.detach().float().cpu()
     colors = centroid_colors(len(maps)) if colors is None else colors.float().cpu()
     if hard: return colors[maps.argmax(0)]
-    w = maps / maps.sum(0, keepdim=True)
+    w = maps.clamp_min(0); w = w / w.sum(0, keepdim=True).clamp_min(1e-12)
     return torch.einsum('shw,sc->hwc', w, colors)
 
-def show_similarity(sim:SimilarityMaps, # the module whose maps to draw
+# %% ../nbs/00_similarity.ipynb #35e3fd0c
+def show_similarity(sim:nn.Module, # a module whose call `sim(h, w)` gives maps `([O,] S, h, w)`
                     h:int=28, w:int=28, # output size
                     ncols:int=6, # panels per row
                     size:float=1.8, # inches per panel
+                    filter:int=0, # which filter's maps, for maps per filter
                    ):
-    "A figure: each centroid's map, then the positions coloured by (the nearest) centroid, centroids marked."
+    "A figure: each map, then the positions coloured by (the nearest) centroid, centroids marked where there are any."
     import matplotlib.pyplot as plt
     with torch.no_grad(): maps = sim(h, w).float().cpu()
+    if maps.dim() == 4: maps = maps[filter]
     S = len(maps); n = S + 2; rows = math.ceil(n / ncols)
     fig, axs = plt.subplots(rows, min(n, ncols), figsize=(size * min(n, ncols), size * rows), squeeze=False)
-    cy, cx = (sim.centroids.detach().float().cpu() * torch.tensor([h - 1, w - 1])).unbind(-1)
     colors = centroid_colors(S)
     panels = [(maps[s], f"$S_{{{s}}}$") for s in range(S)] + [(centroid_image(maps), 'blend'), (centroid_image(maps, True), 'nearest')]
+    c = getattr(sim, 'centroids', None)
     for ax, (img, title) in zip(axs.flat, panels):
         ax.imshow(img, cmap='viridis', vmin=0, vmax=float(maps.max()) if img.dim() == 2 else None)
-        ax.scatter(cx, cy, c=colors.numpy(), s=25, edgecolors='white', linewidths=1)
+        if c is not None:
+            cy, cx = ((c[filter] if c.dim() == 3 else c).detach().float().cpu() * torch.tensor([h - 1, w - 1])).unbind(-1)
+            ax.scatter(cx, cy, c=colors.numpy(), s=25, edgecolors='white', linewidths=1)
         ax.set_title(title, fontsize=9)
     for ax in axs.flat: ax.axis('off')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/00_similarity.ipynb #cb342ef6
+def fit_maps(maps:nn.Module, # a combining-weights module with trainable parameters
+             target:Tensor, # `(S, H, W)` weights to approach
+             steps:int=400, lr:float=0.05) -> float:
+    "Fit `maps` to `target` by Adam on the squared error; returns the final mean squared error."
+    opt = torch.optim.Adam(maps.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad(); loss = (maps(*target.shape[-2:]) - target).square().mean(); loss.backward(); opt.step()
+    return loss.item()
