@@ -17,7 +17,7 @@ from .similarity import centroid_colors, centroid_image
 from .local import LocallyConnected2d
 from .kcp import KCPConv2d, local_kernel_image
 from .data import DATASETS, ImageData, ShardedBatches, load_dataset
-from .benchmark import cli_parser, parse_cli
+from .cli import cli_parser, parse_cli
 
 # %% auto #0
 __all__ = ['MODELS', 'OPTIMIZERS', 'CHOICES', 'feature_layer', 'n_params', 'SISWNet', 'layer_kernels', 'kernel_tiles',
