@@ -11,7 +11,7 @@ import torch
 from torch import nn, Tensor
 from fastcore.script import call_parse
 
-from .local import LocallyConnected2d, workspace_bytes
+from .local import LocallyConnected2d, clear_workspace
 from .kcp import KCPConv2d, kcp_method, kcp_cost
 from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broadcast_local_conv2d, einsum_local_conv2d, bmm_local_conv2d
 from .cli import parse_cli
@@ -47,7 +47,7 @@ def peak_memory(step:Callable[[], object], # one forward + backward
         live += nbytes; peak = max(peak, live)
     return peak
 
-# %% ../nbs/04_benchmark.ipynb #78254c54
+# %% ../nbs/04_benchmark.ipynb #bd7de3b5
 class Shape(NamedTuple):
     "One layer shape to time."
     name: str
@@ -75,7 +75,7 @@ class Shape(NamedTuple):
         extra = ''.join(f" {n}{v}" for n, v in (('s', self.stride), ('g', self.groups), ('d', self.dilation)) if v != 1)
         return f"N{self.batch} {self.c_in}->{self.c_out} {self.size[0]}x{self.size[1]} k{self.k}{extra}"
 
-# %% ../nbs/04_benchmark.ipynb #ed861203
+# %% ../nbs/04_benchmark.ipynb #b4392762
 SUITE = (
     Shape('cifar 1', 128, 3, 32, (32, 32), 3), Shape('cifar 2', 128, 32, 64, (16, 16), 3),
     Shape('cifar 3', 128, 64, 64, (8, 8), 3), Shape('cifar 4', 128, 64, 128, (8, 8), 3, stride=2),
@@ -134,11 +134,13 @@ def _measure(shape:Shape, layers:dict, rounds:int, device, progress:bool) -> dic
     times = {name: [] for name in layers}
     for _ in tqdm(range(rounds), desc=shape.name, disable=not progress, leave=False):
         for name, (f, ps) in layers.items(): times[name].append(time_step(f, ps, x, gy))
-    mem = {name: peak_memory(lambda: time_step(f, ps, x, gy), device) + (workspace_bytes() if torch.device(device).type == 'cpu' else 0)
-           for name, (f, ps) in layers.items()}
+    mem = {}
+    for name, (f, ps) in layers.items():
+        clear_workspace()                     # so that the step allocates its scratch space and results afresh, and they count
+        mem[name] = peak_memory(lambda: time_step(f, ps, x, gy), device)
     return times, mem
 
-# %% ../nbs/04_benchmark.ipynb #8ad7245b
+# %% ../nbs/04_benchmark.ipynb #151a36c0
 def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9), rounds:int=7, peers:bool=True, baselines:bool=False,
                   device='cpu', progress:bool=True) -> list[dict]:
     "Per shape and layer: parameters, median time, median per-round ratio to `nn.Conv2d`, peak memory; and the KCP auto rows."
@@ -158,7 +160,7 @@ def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9)
             rows.append(row(f'KCPConv2d S={S} auto', f'KCPConv2d S={S} {choice}', choice=choice, over_best=ms[choice] / min(ms.values())))
     return rows
 
-# %% ../nbs/04_benchmark.ipynb #edde2de3
+# %% ../nbs/04_benchmark.ipynb #a1e258a5
 def format_table(rows:list[dict]) -> str:
     "The rows as a fixed-width table: one line per shape and layer."
     head = f"{'shape':<12} {'':<26} {'layer':<34} {'params':>10} {'ms':>9} {'x Conv2d':>9} {'peak MiB':>9} {'unfold MiB':>10}"
@@ -196,7 +198,7 @@ def _parse_shapes(shapes:str, batch:int) -> tuple[Shape, ...]:
         raise ValueError(f"shapes must be space-separated c_in,c_out,size,k[,stride[,groups[,dilation]]] with the kernel fitting the input, "
                          f"e.g. '1,24,28,7 24,48,14,5'; got {shapes!r}") from None
 
-# %% ../nbs/04_benchmark.ipynb #148e5622
+# %% ../nbs/04_benchmark.ipynb #625bd456
 @call_parse
 def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of --shapes
                shapes:str='1,24,28,7 24,48,14,5', # layer shapes c_in,c_out,size,k[,stride[,groups[,dilation]]], space-separated
@@ -216,7 +218,7 @@ def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of -
     print(f"sisw_bench: {'the suite' if suite else f'batch {batch_size}'}, S={','.join(map(str, n_centroids))}, {rounds} rounds, {name}, torch {torch.__version__}")
     print(format_table(rows)); print(); print(format_choices(rows))
 
-# %% ../nbs/04_benchmark.ipynb #24b6a1c9
+# %% ../nbs/04_benchmark.ipynb #86163c75
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
         ):
     "Console entry point of `sisw_bench`: options from its docments, with fastcore 1.x or 2.x."

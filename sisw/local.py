@@ -15,9 +15,9 @@ from torch.autograd.function import once_differentiable
 from .similarity import as_pair
 
 # %% auto #0
-__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'Geometry', 'check_input', 'clear_workspace',
-           'workspace_bytes', 'scratch', 'fresh', 'to_chwn', 'from_chwn', 'windows', 'row_blocks', 'lc_forward',
-           'lc_backward', 'local_conv2d', 'LocallyConnected2d']
+__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'Geometry', 'check_input',
+           'clear_workspace', 'workspace_bytes', 'scratch', 'fresh', 'to_chwn', 'from_chwn', 'windows', 'row_blocks',
+           'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -33,7 +33,7 @@ def _padding(padding, kernel_size, stride, dilation) -> tuple[int, int, int, int
     ph, pw = as_pair(padding, 'padding', 0)
     return (ph, ph, pw, pw)
 
-# %% ../nbs/02_local.ipynb #f583baa2
+# %% ../nbs/02_local.ipynb #f929da67
 class Geometry(NamedTuple):
     "Checked `nn.Conv2d`-style arguments: pairs, the padding per side `(top, bottom, left, right)`, groups and padding mode."
     kernel_size: tuple[int, int]
@@ -54,7 +54,7 @@ class Geometry(NamedTuple):
         k, s, d = as_pair(kernel_size, 'kernel_size', 1), as_pair(stride, 'stride', 1), as_pair(dilation, 'dilation', 1)
         return cls(k, s, _padding(padding, k, s, d), d, groups, padding_mode)
 
-# %% ../nbs/02_local.ipynb #4ab7885a
+# %% ../nbs/02_local.ipynb #8d2b4f74
 def _output_size(self, in_size) -> tuple[int, int]:
     "Output (height, width) for an input of `in_size`, or a `ValueError` when the kernel does not fit."
     h, w = as_pair(in_size, 'in_size', 1)
@@ -105,6 +105,7 @@ _WS = _Workspace()
 WORKSPACE_BYTES = 2 ** 28      # the largest scratch buffer kept per slot; larger ones are allocated each time
 BLOCK_BYTES = 2 ** 22          # the patches of one block of output rows
 SMALL_BATCH = 32               # below this batch size the products run in the (N, K) orientation
+SCATTER_ADDS = 16              # kernels of up to this many taps add their input gradient by slices, larger ones by index_add_
 _use_count = getattr(torch._C, '_storage_Use_Count', None)
 
 def clear_workspace():
@@ -115,7 +116,7 @@ def workspace_bytes() -> int:
     "Bytes this thread's scratch buffers and pooled results hold."
     return sum(b.numel() * b.element_size() for b in _WS.buffers.values()) + sum(s.nbytes() for p in _WS.pool.values() for s in p)
 
-# %% ../nbs/02_local.ipynb #a7a66bd1
+# %% ../nbs/02_local.ipynb #860ebbe0
 def scratch(slot:str, # what the buffer is for; one buffer per slot and dtype
             numel:int, like:Tensor) -> Tensor:
     "A flat scratch tensor of `numel` elements like `like`: on the CPU a persistent per-thread buffer, elsewhere a new one."
@@ -137,7 +138,7 @@ def fresh(slot:str, shape:Sequence[int], like:Tensor) -> Tensor:
     if len(pool) > 4: pool.pop(0)
     return t
 
-# %% ../nbs/02_local.ipynb #f5aa76d8
+# %% ../nbs/02_local.ipynb #749039ab
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
             slot:str) -> Tensor:
@@ -164,7 +165,7 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     out = fresh(slot, (n, c, h, w), y); out.view(n, -1).copy_(y.reshape(-1, n).t())
     return out
 
-# %% ../nbs/02_local.ipynb #6f50fb42
+# %% ../nbs/02_local.ipynb #d86b3ada
 def windows(t:Tensor, # `(C, Hp, Wp, N)`
             g:Geometry) -> Tensor:
     "A view `(C, H_out, W_out, N, kh, kw)` of every patch of `t`."
@@ -176,7 +177,7 @@ def row_blocks(rows:int, row_bytes:int) -> tuple[list[tuple[int, int]], int]:
     r = max(1, min(rows, BLOCK_BYTES // max(row_bytes, 1)))
     return [(i, min(i + r, rows)) for i in range(0, rows, r)], r
 
-# %% ../nbs/02_local.ipynb #34c762b4
+# %% ../nbs/02_local.ipynb #4070935c
 def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                weights, # weights(i0, i1) -> kernels `(B, O/G, K)` of output rows i0:i1
                bias:Tensor|None, # `(H_out, W_out * G, O/G)` or None
@@ -201,7 +202,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
         y[:, i0:i1].unflatten(0, (G, og)).copy_(yb.view(rb, wo, G, n, og).permute(2, 4, 0, 1, 3) if small else yb.view(rb, wo, G, og, n).permute(2, 3, 0, 1, 4))
     return y
 
-# %% ../nbs/02_local.ipynb #a0796857
+# %% ../nbs/02_local.ipynb #b258d18c
 def _patch_pixels(R:int, wo:int, g:Geometry, wp:int, device) -> Tensor:
     "For a block of `R` output rows starting at row 0: the padded-input pixel `(R, W_out, kh, kw)` each patch element reads."
     (kh, kw), (sh, sw), _, (dh, dw) = g[:4]
@@ -209,19 +210,26 @@ def _patch_pixels(R:int, wo:int, g:Geometry, wp:int, device) -> Tensor:
     cols = torch.arange(wo, device=device)[:, None, None] * sw + torch.arange(kw, device=device) * dw
     return rows * wp + cols
 
-def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, rb:int, wo:int, pixels:Tensor, like:Tensor):
-    "Add one block's input gradient into `gxp` `(C, Hp*Wp, N)`: products in the chosen orientation, then one `index_add_`."
-    c, _, n = gxp.shape
+def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:int, wo:int, g:Geometry, pixels:Tensor|None, like:Tensor):
+    "Add one block's input gradient into `gxp` `(C, Hp, Wp, N)`: products in the chosen orientation, then the overlapping adds."
+    c, hp, wp, n = gxp.shape
     B, K = W.shape[0], W.shape[-1]
-    G = B // (rb * wo); cg = c // G; kh, kw = pixels.shape[-2:]
+    (kh, kw), (sh, sw), _, (dh, dw), G = g[:5]
+    cg = c // G
     gc = scratch('gcols', B * K * n, like)
     if small: torch.bmm(gb.transpose(1, 2), W, out=gc.view(B, n, K)); gc = gc.view(rb, wo, G, n, cg, kh, kw).permute(0, 1, 2, 4, 5, 6, 3)
     else: torch.bmm(W.transpose(1, 2), gb, out=gc.view(B, K, n)); gc = gc.view(rb, wo, G, cg, kh, kw, n)
-    src = scratch('gsrc', c * rb * wo * kh * kw * n, like).view(G, cg, rb, wo, kh, kw, n)
+    if pixels is None:                                    # a few overlapping adds, each into a strided view of the gradient
+        r0 = i0 * sh
+        for a in range(kh):
+            for b in range(kw):
+                gxp[:, r0 + a * dh:r0 + a * dh + sh * (rb - 1) + 1:sh, b * dw:b * dw + sw * (wo - 1) + 1:sw] += gc[:, :, :, :, a, b].permute(2, 3, 0, 1, 4).reshape(c, rb, wo, n)
+        return
+    src = scratch('gsrc', c * rb * wo * kh * kw * n, like).view(G, cg, rb, wo, kh, kw, n)   # many: one index_add_
     src.copy_(gc.permute(2, 3, 0, 1, 4, 5, 6))
-    gxp.index_add_(1, pixels.flatten(), src.view(c, -1, n))
+    gxp.view(c, -1, n).index_add_(1, (pixels[:rb] + i0 * sh * wp).flatten(), src.view(c, -1, n))
 
-# %% ../nbs/02_local.ipynb #98c499a4
+# %% ../nbs/02_local.ipynb #45f02a39
 def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                 gy:Tensor, # output gradient `(O, H_out, W_out, N)`
                 weights, # as for `lc_forward`
@@ -235,8 +243,8 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)
     blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
     cols_buf, small = scratch('cols', R * wo * c * kh * kw * n, xp), n < SMALL_BATCH
-    gxp = scratch('gxp', xp.numel(), xp).view(c, hp * wp, n).zero_() if need_input else None
-    base = _patch_pixels(R, wo, g, wp, xp.device) if need_input else None
+    gxp = scratch('gxp', xp.numel(), xp).view(c, hp, wp, n).zero_() if need_input else None
+    pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and kh * kw > SCATTER_ADDS else None
     gq = gy.permute(1, 2, 0, 3).unflatten(2, (G, og))                             # (H_out, W_out, G, O/G, N), a view
     for i0, i1 in blocks:
         rb = i1 - i0; B = rb * wo * G
@@ -246,10 +254,10 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
             dst = grad_weights(i0, i1)
             torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
             grad_weights(i0, i1, dst)
-        if need_input: _grad_input_block(gxp, gb, weights(i0, i1), small, rb, wo, base[:rb] + i0 * sh * wp, xp)
-    return None if gxp is None else gxp.view(c, hp, wp, n)
+        if need_input: _grad_input_block(gxp, gb, weights(i0, i1), small, i0, rb, wo, g, pixels, xp)
+    return gxp
 
-# %% ../nbs/02_local.ipynb #afbd6eef
+# %% ../nbs/02_local.ipynb #f5981996
 def _is_channels_last(x:Tensor) -> bool: return not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
 
 class _LocalConv2d(torch.autograd.Function):
@@ -275,12 +283,14 @@ class _LocalConv2d(torch.autograd.Function):
         gw = fresh('gw', weight.shape, weight) if need_w else None
         gwv = gw.view(wv.shape) if need_w else None
         sink = (lambda i0, i1, done=None: gwv[i0:i1].flatten(0, 1)) if need_w else None
-        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), to_chwn(grad, (0, 0, 0, 0), 'g'), lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x)
+        gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
+        gb = gy.sum(-1) if ctx.has_bias and need_b else None
+        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
-        return gx, gw, (grad.sum(0) if ctx.has_bias and need_b else None), None
+        return gx, gw, gb, None
 
-# %% ../nbs/02_local.ipynb #14d55097
+# %% ../nbs/02_local.ipynb #8d412da4
 def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
     "The locally connected product by `F.unfold` and `einsum`, for transforms and tracing."
     n, G = x.shape[0], g.groups
@@ -298,7 +308,7 @@ def _use_reference(*tensors) -> bool:
             or torch.autograd.forward_ad._current_level >= 0
             or any(t is not None and t.device.type == 'meta' for t in tensors))
 
-# %% ../nbs/02_local.ipynb #e93b1614
+# %% ../nbs/02_local.ipynb #b6e92b95
 def _autocast_dtype(device_type:str):
     "The autocast dtype for `device_type` when autocast is on there, else None."
     if device_type not in ('cpu', 'cuda', 'xpu', 'mps', 'hpu'): return None             # meta and others have no autocast
@@ -331,7 +341,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
     if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g)
 
-# %% ../nbs/02_local.ipynb #6dee62a4
+# %% ../nbs/02_local.ipynb #66e44d5e
 def local_conv2d(x:Tensor, # input `(N, C, H, W)`
                  weight:Tensor, # per-position kernels `(H_out, W_out, O, C // groups, kh, kw)`
                  bias:Tensor|None=None, # per-position biases `(O, H_out, W_out)`
@@ -373,7 +383,7 @@ class LocallyConnected2d(nn.Module):
         else: self.register_parameter('bias', None)
         self.reset_parameters()
 
-# %% ../nbs/02_local.ipynb #af038dbd
+# %% ../nbs/02_local.ipynb #992719e8
 def _lc_reset_parameters(self):
     "Every position's kernel and bias drawn as `nn.Conv2d` draws its own."
     # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) everywhere: what nn.Conv2d's kaiming_uniform_(a=sqrt(5)) and bias init give, per position
@@ -392,7 +402,7 @@ def _lc_local_kernels(self) -> Tensor:
 LocallyConnected2d.reset_parameters, LocallyConnected2d.local_kernels = _lc_reset_parameters, _lc_local_kernels
 LocallyConnected2d.param_shapes = property(_lc_param_shapes)
 
-# %% ../nbs/02_local.ipynb #8f0742b8
+# %% ../nbs/02_local.ipynb #aa08249a
 def _lc_forward(self, x:Tensor, weights:Sequence[Tensor]|None=None) -> Tensor:
     "Apply the layer to `x` `(N, C, H, W)`, with its own parameters or with `weights` shaped as `param_shapes`."
     check_input(x, self.in_channels, self.in_size)
@@ -413,7 +423,7 @@ def _lc_extra_repr(self) -> str:
 
 LocallyConnected2d.forward, LocallyConnected2d.extra_repr = _lc_forward, _lc_extra_repr
 
-# %% ../nbs/02_local.ipynb #ff3e527e
+# %% ../nbs/02_local.ipynb #06b68e37
 @classmethod
 def _lc_from_kernels(cls, kernels:Tensor, # `(H_out, W_out, O, C // groups, kh, kw)`
                      bias:Tensor|None, # `(O, H_out, W_out)` or None
@@ -443,7 +453,7 @@ def _lc_from_conv(cls, conv:nn.Conv2d, # any `nn.Conv2d`
 
 LocallyConnected2d.from_kernels, LocallyConnected2d.from_conv = _lc_from_kernels, _lc_from_conv
 
-# %% ../nbs/02_local.ipynb #0755b737
+# %% ../nbs/02_local.ipynb #4d564ebf
 def _lc_load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs):
     key, version = prefix + 'weight', local_metadata.get('version')
     w = state_dict.get(key)
@@ -454,7 +464,7 @@ def _lc_load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **
 
 LocallyConnected2d._load_from_state_dict = _lc_load_from_state_dict
 
-# %% ../nbs/02_local.ipynb #b5b5eb43
+# %% ../nbs/02_local.ipynb #027aa383
 def _lc_share_weights_(self, strength:float=1., # 0: no change; 1: every kernel becomes its group's average
                        period:int|None=None, # None: one group; k: positions with the same (row mod k, column mod k)
                        bias:bool=True, # share the biases too
