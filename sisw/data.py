@@ -4,11 +4,14 @@
 
 # %% ../nbs/05_data.ipynb #d977b65a
 from __future__ import annotations
-import contextlib, gzip, io, math, shutil, tempfile
+import contextlib, gzip, hashlib, io, math, shutil, struct, tempfile, warnings, zlib
+from collections import Counter
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+import numpy as np
+from typing import Sequence
 
 # %% auto #0
 __all__ = ['DATASETS', 'DataError', 'ImageData', 'split_indices', 'split_per_class', 'load_mnist', 'load_digits', 'load_cifar10',
@@ -84,50 +87,97 @@ def split_per_class(labels:Tensor, n_train:int, seed:int=0) -> tuple[Tensor, Ten
     return torch.cat(train).sort().values, torch.cat(test).sort().values
 
 # %% ../nbs/05_data.ipynb #8abdd73e
+_STEMS = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
+
 def _find(root:Path, stem:str) -> Path|None:
     for d in (root, root / 'MNIST' / 'raw'):
         for p in (d / stem, d / (stem + '.gz')):
             if p.is_file(): return p
     return None
 
+def _is_gzip(path:Path) -> bool:
+    with open(path, 'rb') as f: return f.read(2) == b'\x1f\x8b'
+
+# %% ../nbs/05_data.ipynb #bf42c34a
 def _read_idx(path:Path) -> Tensor:
-    from torchvision.datasets.mnist import read_image_file, read_label_file
-    read = read_label_file if 'labels' in path.name else read_image_file
-    if path.suffix != '.gz': return read(str(path))
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d) / path.stem
-        with gzip.open(path, 'rb') as f, open(tmp, 'wb') as g: shutil.copyfileobj(f, g)
-        return read(str(tmp))
+    "An MNIST IDX file, gzipped or not, as `uint8` images `(N, H, W)` or labels `(N,)`, after checking what it holds."
+    images = 'images' in path.name
+    magic, nd, what = (0x803, 3, 'images') if images else (0x801, 1, 'labels')
+    bad = lambda why: DataError(f"MNIST file {str(path)!r} {why}; replace it with the original file")
+    try:
+        if path.suffix == '.gz' and not _is_gzip(path): raise bad("is not gzip-compressed, though its name ends in .gz")
+        with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f:
+            head = f.read(4 + 4 * nd)
+            if len(head) < 4 + 4 * nd: raise bad(f"is too short to be an IDX file ({len(head)} bytes)")
+            m, *dims = struct.unpack(f'>{1 + nd}I', head)
+            if m != magic: raise bad(f"is not an IDX file of {what} (magic number 0x{m:08x}, expected 0x{magic:08x})")
+            n = math.prod(dims)
+            if not 0 < n <= 2**31: raise bad(f"announces {' x '.join(map(str, dims))} {what}, which cannot be")
+            data = f.read(n + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e: raise bad(f"is a truncated or corrupt gzip file ({type(e).__name__})") from None
+    except OSError as e: raise bad(f"cannot be read ({e.strerror or type(e).__name__})") from None
+    if len(data) != n: raise bad(f"holds {len(data):,} bytes of {what} where its header announces {n:,}")
+    x = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(*dims)
+    if not images and x.max() > 9: raise bad(f"holds the label {x.max().item()}, where MNIST's labels are 0 to 9")
+    return x
+
+# %% ../nbs/05_data.ipynb #e069b0bf
+def _mnist_download(dest:Path):
+    "torchvision's MNIST download into the empty folder `dest` (its files land in `dest/MNIST/raw`)."
+    from torchvision.datasets import MNIST
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        MNIST(str(dest), train=True, download=True)
 
 _MNIST_HELP = ("point data_root (--data_root) at a folder with MNIST's IDX files (train-images-idx3-ubyte.gz, "
                "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), or with the t10k files only")
 
+def _fetch_mnist(root:Path) -> list[Path]:
+    "Download MNIST into a temporary folder, then move its four files to `root/MNIST/raw`."
+    with tempfile.TemporaryDirectory() as d:
+        try: _mnist_download(Path(d))
+        except Exception as e:
+            raise DataError(f"MNIST not found in data_root {str(root)!r} and the download failed ({type(e).__name__}); "
+                            f"nothing was written: {_MNIST_HELP}") from None
+        got = [next(Path(d).rglob(s + '.gz'), None) for s in _STEMS]
+        if not all(got): raise DataError(f"MNIST not found in data_root {str(root)!r} and the download has no IDX files: {_MNIST_HELP}")
+        raw = root / 'MNIST' / 'raw'
+        raw.mkdir(parents=True, exist_ok=True)
+        return [Path(shutil.move(str(p), str(raw / p.name))) for p in got]
+
+# %% ../nbs/05_data.ipynb #6d9db60f
+def _check_pairs(*pairs):
+    "Images and labels must agree in number, and all images in size."
+    for xp, x, yp, y in pairs:
+        if len(x) != len(y): raise DataError(f"MNIST files {xp.name!r} and {yp.name!r} do not match: {len(x):,} images and {len(y):,} labels")
+    sizes = {tuple(x.shape[1:]) for _, x, _, _ in pairs}
+    if len(sizes) > 1: raise DataError(f"MNIST's training and test images differ in size: {' and '.join('x'.join(map(str, s)) for s in sizes)}")
+
 def load_mnist(root:str|Path='data', # folder with the IDX files, or where to download them
-               download:bool=True, # try torchvision's download when the files are not there
+               download:bool=True, # download with torchvision when the folder holds none of the files
                seed:int=0, # seed of the 8,000 / 2,000 split when only the test set is there
               ) -> ImageData:
     "MNIST as `ImageData`: the official split, or the test set split 8,000 / 2,000 when only that is present."
     root = Path(root).expanduser()
-    stems = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
-    found = [_find(root, s) for s in stems]
-    classes, err = [str(i) for i in range(10)], None
-    if not all(found) and download:
-        try:
-            from torchvision.datasets import MNIST
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                MNIST(str(root), train=True, download=True)
-            found = [_find(root, s) for s in stems]
-        except Exception as e: err = e
+    if root.exists() and not root.is_dir(): raise DataError(f"data_root {str(root)!r} is a file, not a folder: {_MNIST_HELP}")
+    found = [_find(root, s) for s in _STEMS]
+    if not any(found):
+        if not download: raise DataError(f"MNIST not found in data_root {str(root)!r} and download is off: {_MNIST_HELP}")
+        found = _fetch_mnist(root)
+    classes = [str(i) for i in range(10)]
     if all(found):
         x, y, tx, ty = (_read_idx(p) for p in found)
+        _check_pairs((found[0], x, found[1], y), (found[2], tx, found[3], ty))
         return ImageData('mnist', x[:, None], y, tx[:, None], ty, classes, f"MNIST from {found[0].parent}: official split")
-    if found[2] and found[3]:
+    if found[2] and found[3] and not (found[0] or found[1]):
         x, y = _read_idx(found[2]), _read_idx(found[3])
+        _check_pairs((found[2], x, found[3], y))
+        if len(x) <= 2000: raise DataError(f"MNIST file {found[2].name!r} holds {len(x):,} images; the test-set-only split needs more than 2,000")
         tr, te = split_indices(len(x), 2000, seed)
         return ImageData('mnist', x[tr, None], y[tr], x[te, None], y[te], classes,
                          f"MNIST test set only ({found[2].parent}): split {len(tr):,} / {len(te):,} with seed {seed}")
-    why = "download is off" if not download else f"download failed ({type(err).__name__})" if err else "the download has no IDX files"
-    raise DataError(f"MNIST not found in data_root {str(root)!r} and {why}: {_MNIST_HELP}")
+    missing = ', '.join(s for s, p in zip(_STEMS, found) if not p)
+    raise DataError(f"MNIST in data_root {str(root)!r} is incomplete: {missing} (.gz or not) missing; nothing was downloaded "
+                    f"into it: {_MNIST_HELP}")
 
 # %% ../nbs/05_data.ipynb #e766f3d0
 def load_digits(seed:int=0, # seed of the train / test split
@@ -148,18 +198,40 @@ def load_digits(seed:int=0, # seed of the train / test split
 _CIFAR_HELP = ("point data_root (--data_root) at a folder holding cifar-10-batches-py/ (torchvision's CIFAR10 layout), "
                "or run once where it can be downloaded")
 
-def load_cifar10(root:str|Path='data', # folder holding `cifar-10-batches-py`, or where to download it
-                 download:bool=True, # try torchvision's download when it is not there
-                ) -> ImageData:
-    "CIFAR-10's official 50,000 / 10,000 split through torchvision."
+def _cifar_download(dest:Path):
+    "torchvision's CIFAR-10 download into the empty folder `dest`."
     from torchvision.datasets import CIFAR10
-    root = Path(root).expanduser()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            tr, te = (CIFAR10(str(root), train=t, download=download) for t in (True, False))
-    except Exception as e:
-        why = "download is off" if not download else f"download failed ({type(e).__name__})"
-        raise DataError(f"CIFAR-10 not found in data_root {str(root)!r} and {why}: {_CIFAR_HELP}") from None
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()): CIFAR10(str(dest), download=True)
+
+def _check_cifar(folder:Path):
+    "Every file torchvision will unpickle must be there with its published MD5 checksum."
+    from torchvision.datasets import CIFAR10
+    files = CIFAR10.train_list + CIFAR10.test_list + [[CIFAR10.meta['filename'], CIFAR10.meta['md5']]]
+    for name, _ in files:
+        if not (folder / name).is_file(): raise DataError(f"CIFAR-10 file {str(folder / name)!r} is missing: {_CIFAR_HELP}")
+    for name, md5 in files:
+        p = folder / name
+        if hashlib.md5(p.read_bytes(), usedforsecurity=False).hexdigest() != md5:
+            raise DataError(f"CIFAR-10 file {str(p)!r} is not the original (its MD5 checksum differs), so it was not unpickled: "
+                            "replace it with the original file")
+
+def load_cifar10(root:str|Path='data', # folder holding `cifar-10-batches-py`, or where to download it
+                 download:bool=True, # download with torchvision when `cifar-10-batches-py` is not there
+                ) -> ImageData:
+    "CIFAR-10's official 50,000 / 10,000 split through torchvision, its files checked before they are unpickled."
+    from torchvision.datasets import CIFAR10
+    root = Path(root).expanduser(); folder = root / 'cifar-10-batches-py'
+    if root.exists() and not root.is_dir(): raise DataError(f"data_root {str(root)!r} is a file, not a folder: {_CIFAR_HELP}")
+    if not folder.exists():
+        if not download: raise DataError(f"CIFAR-10 not found in data_root {str(root)!r} and download is off: {_CIFAR_HELP}")
+        with tempfile.TemporaryDirectory() as d:
+            try: _cifar_download(Path(d)); _check_cifar(Path(d) / folder.name)
+            except Exception as e:
+                raise DataError(f"CIFAR-10 not found in data_root {str(root)!r} and the download failed ({type(e).__name__}); "
+                                f"nothing was written: {_CIFAR_HELP}") from None
+            root.mkdir(parents=True, exist_ok=True); shutil.move(str(Path(d) / folder.name), str(folder))
+    _check_cifar(folder)
+    tr, te = (CIFAR10(str(root), train=t, download=False) for t in (True, False))
     t = lambda d: torch.from_numpy(d.data).permute(0, 3, 1, 2).contiguous()
     return ImageData('cifar10', t(tr), torch.tensor(tr.targets), t(te), torch.tensor(te.targets), tr.classes,
                      f"CIFAR-10 from {root}: official split")
@@ -184,30 +256,134 @@ def cifar10_standin(n_train:int=2000, n_test:int=500, # images per split
                      f"synthetic CIFAR-10 stand-in (not CIFAR-10): {n_train:,} / {n_test:,}, seed {seed}")
 
 # %% ../nbs/05_data.ipynb #7b82965f
+_IMAGE_SUFFIXES = ('.pgm', '.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.gif', '.ppm', '.webp')
+
+def _left_out(p:Path) -> str|None:
+    "Why the file `p` in a person's folder is not one of the set's images (None when it is)."
+    if p.name.startswith('.'): return 'hidden file or folder'
+    if p.is_dir(): return 'sub-folder'
+    if not p.is_file(): return 'not a regular file'
+    if p.suffix.lower() == '.bad': return 'file marked .bad'
+    if p.suffix.lower() not in _IMAGE_SUFFIXES: return f"'{p.suffix}' file" if p.suffix else f"'{p.name}'"
+    if p.stem.endswith('_Ambient'): return 'ambient shot (*_Ambient)'
+    return None
+
+def _face_files(root:Path) -> tuple[list[str], list[list[Path]], Counter]:
+    "The people (sorted folder names), each one's image files (sorted), and a count of what was left out, by reason."
+    people, files, left = [], [], Counter()
+    for d in sorted(root.iterdir()):
+        if d.name.startswith('.') or not d.is_dir():                        # not a person's folder
+            left[_left_out(d) or 'image outside a person folder'] += 1; continue
+        imgs = []
+        for p in sorted(d.iterdir()):
+            why = _left_out(p)
+            if why: left[why] += 1
+            else: imgs.append(p)
+        if imgs: people.append(d.name); files.append(imgs)
+        else: left['folder without images'] += 1
+    return people, files, left
+
+# %% ../nbs/05_data.ipynb #547f07b7
+def _decode(p:Path) -> np.ndarray:
+    "The grey pixels of an image file; a `DataError` naming the file if it cannot be decoded."
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)        # a warning would be a second line on stderr
+            with Image.open(p) as im: return np.asarray(im.convert('L'))
+    except Exception as e:
+        raise DataError(f"face image {str(p)!r} cannot be decoded ({type(e).__name__}): remove it, or rename it to end "
+                        "in .bad to leave it out") from None
+
+def _default_scale(h:int, w:int) -> float:
+    "Halve until neither side is over 64 pixels."
+    s = 1.
+    while max(h, w) * s > 64: s /= 2
+    return s
+
+def _shrink(x:Tensor, scale:float) -> Tensor:
+    "Area-average `uint8` images `(N, 1, H, W)` by `scale`, a few hundred at a time."
+    h, w = x.shape[-2:]
+    size = (round(h * scale), round(w * scale))
+    return torch.cat([F.interpolate(b.float(), size=size, mode='area').round().to(torch.uint8) for b in x.split(256)])
+
+# %% ../nbs/05_data.ipynb #81b9c701
+_FACES_HELP = ("point data_root (--data_root) at a folder with one sub-folder of images per person, such as the ORL faces' "
+               "s1 ... s40 or Yale B's CroppedYale/yaleB01 ... yaleB39")
+
+def _check_face_options(train_per_person, scale, seed):
+    if isinstance(train_per_person, bool) or not isinstance(train_per_person, int) or train_per_person < 1:
+        raise ValueError(f"train_per_person must be a positive integer, got {train_per_person!r}")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1):
+        raise ValueError(f"scale must be a number in (0, 1] (the images' size factor), got {scale!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+def _check_per_person(people:list[str], counts:list[int], train_per_person:int):
+    i = min(range(len(people)), key=counts.__getitem__)
+    if train_per_person >= counts[i]:
+        raise ValueError(f"train_per_person must be between 1 and {counts[i] - 1} (person {people[i]!r} has {counts[i]} images, "
+                         f"and each needs one or more for testing), got {train_per_person}")
+
+_PLURAL = {'hidden file or folder': 'hidden files or folders', 'not a regular file': 'not regular files',
+           'file marked .bad': 'files marked .bad', 'ambient shot (*_Ambient)': 'ambient shots (*_Ambient)',
+           'image outside a person folder': 'images outside a person folder', 'folder without images': 'folders without images',
+           'folder without images of the common size': 'folders without images of the common size',
+           'image of another size': 'images of another size', 'folder with images': 'folders with images'}
+
+def _count(n:int, what:str) -> str:
+    "'1 sub-folder', '2 sub-folders', \"2 '.info' files\", \"2 'DEADJOE'\"."
+    plural = what if what.endswith("'") else _PLURAL.get(what, what + 's')
+    return f"{n:,} {what if n == 1 else plural}"
+
+def _describe(left:Counter, sizes:Counter) -> str:
+    parts = [_count(n, k) for k, n in left.most_common()]
+    if sizes: parts.append(_count(sum(sizes.values()), 'image of another size')
+                           + f" ({', '.join(f'{n} of {h}x{w}' for (h, w), n in sizes.most_common())})")
+    return ', '.join(parts) or 'nothing'
+
+# %% ../nbs/05_data.ipynb #8262007f
 def load_faces(root:str|Path, # a folder with one sub-folder of images per person
                train_per_person:int=7, # training images per person; the rest are the test set
                seed:int=0, # seed of the per-person split
-               scale:float=0.5, # image scale (1 keeps ORL's 112x92)
+               scale:float|None=None, # image scale in (0, 1]; by default halved until no side is over 64 pixels
               ) -> ImageData:
-    "Grey face images from an `ImageFolder` layout, split per person with a seed."
-    from torchvision.datasets import ImageFolder
-    from torchvision.transforms.functional import pil_to_tensor
+    "Grey face images from a folder per person (ORL, Yale B as it unpacks), split per person with a seed."
+    _check_face_options(train_per_person, scale, seed)
     root = Path(root).expanduser()
-    try: ds = ImageFolder(str(root), loader=lambda p: __import__('PIL.Image').Image.open(p).convert('L'))
-    except (FileNotFoundError, OSError) as e:
-        raise DataError(f"no faces in data_root {str(root)!r} ({e}): point data_root (--data_root) at a folder with one "
-                        "sub-folder of images per person, such as the ORL faces' s1 ... s40") from None
-    imgs = [pil_to_tensor(ds[i][0]) for i in range(len(ds))]
-    if len({tuple(i.shape) for i in imgs}) != 1:
-        raise DataError(f"the faces in data_root {str(root)!r} differ in size: they must be aligned crops of one size")
-    x, y = torch.stack(imgs), torch.tensor(ds.targets)
-    if scale != 1:
-        if not 0 < scale <= 1: raise ValueError(f"scale must be in (0, 1], got {scale}")
-        h, w = x.shape[-2:]
-        x = F.interpolate(x.float(), size=(round(h * scale), round(w * scale)), mode='area').round().to(torch.uint8)
+    if not root.is_dir(): raise DataError(f"no faces in data_root {str(root)!r}: it is {'a file' if root.exists() else 'not there'}; {_FACES_HELP}")
+    people, files, left = _face_files(root)
+    if len(people) < 2:
+        hint = f" (its one sub-folder {people[0]!r} holds images; is data_root the folder of one person?)" if people else ""
+        raise DataError(f"no faces in data_root {str(root)!r}: it has {_count(len(people), 'folder with images')}, and at least 2 people "
+                        f"are needed{hint}; {_FACES_HELP}")
+    _check_per_person(people, [len(fs) for fs in files], train_per_person)       # before reading any image
+    imgs = [[_decode(p) for p in fs] for fs in files]
+    sizes = Counter(a.shape for fs in imgs for a in fs)
+    (size, n), total = sizes.most_common(1)[0], sum(sizes.values())
+    if 2 * n <= total: raise DataError(f"the faces in data_root {str(root)!r} have no common size: {dict(sizes.most_common(4))} (height, width)")
+    del sizes[size]
+    keep = [(who, [a for a in fs if a.shape == size]) for who, fs in zip(people, imgs)]
+    left['folder without images of the common size'] += sum(not fs for _, fs in keep)
+    people, imgs = zip(*[(who, fs) for who, fs in keep if fs])
+    _check_per_person(people, [len(fs) for fs in imgs], train_per_person)
+    return _faces_data(root, people, imgs, +left, sizes, train_per_person, seed, scale)
+
+# %% ../nbs/05_data.ipynb #41a8d8ea
+def _faces_data(root:Path, people:Sequence[str], imgs:Sequence[list[np.ndarray]], left:Counter, other_sizes:Counter,
+                train_per_person:int, seed:int, scale:float|None) -> ImageData:
+    "Stack, shrink and split the images that `load_faces` kept; `source` says what was left out."
+    x = torch.from_numpy(np.stack([a for fs in imgs for a in fs]))[:, None]                       # (N, 1, H, W)
+    y = torch.tensor([i for i, fs in enumerate(imgs) for _ in fs])
+    h, w = x.shape[-2:]
+    s = _default_scale(h, w) if scale is None else scale
+    if round(h * s) < 1 or round(w * s) < 1: raise ValueError(f"scale {scale} leaves nothing of the {h}x{w} images")
+    if s != 1: x = _shrink(x, s)
+    frac = f"1/{round(1 / s)}" if (1 / s).is_integer() else f"{s:g}"
     tr, te = split_per_class(y, train_per_person, seed)
-    return ImageData('faces', x[tr], y[tr], x[te], y[te], ds.classes,
-                     f"faces from {root}: {len(ds.classes)} people, {train_per_person} train / rest test each, seed {seed}")
+    return ImageData('faces', x[tr], y[tr], x[te], y[te], list(people),
+                     f"faces from {root}: {len(people)} people, {len(x):,} images of {h}x{w}"
+                     + (f" scaled {frac} to {x.shape[-2]}x{x.shape[-1]}" if s != 1 else "")
+                     + f"; left out {_describe(left, other_sizes)}; {train_per_person} train / rest test each, seed {seed}")
 
 # %% ../nbs/05_data.ipynb #7314920f
 DATASETS = ('mnist', 'digits', 'cifar10', 'faces')
@@ -215,14 +391,18 @@ DATASETS = ('mnist', 'digits', 'cifar10', 'faces')
 def load_dataset(name:str, # one of `DATASETS`
                  root:str|Path|None=None, # data folder; './data' for mnist and cifar10 by default; required for faces
                  seed:int=0, # seed of any split
-                 download:bool=True, # let torchvision download mnist / cifar10
+                 download:bool=True, # let torchvision download mnist / cifar10 into an empty `root`
+                 train_per_person:int|None=None, # faces: training images per person (7 when None)
+                 scale:float|None=None, # faces: image scale (see `load_faces`)
                 ) -> ImageData:
     "Load the data set `name`."
     if name not in DATASETS: raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {name!r}")
+    for k, v in (('train_per_person', train_per_person), ('scale', scale)):
+        if v is not None and name != 'faces': raise ValueError(f"{k} applies to dataset faces only, got it with dataset {name!r}")
     if name == 'digits': return load_digits(seed)
     if name == 'faces':
         if root is None: raise DataError("dataset 'faces' needs data_root (--data_root): a folder with one sub-folder per person")
-        return load_faces(root, seed=seed)
+        return load_faces(root, 7 if train_per_person is None else train_per_person, seed, scale)
     root = 'data' if root is None else root
     return load_mnist(root, download, seed) if name == 'mnist' else load_cifar10(root, download)
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #23f919e8
 from __future__ import annotations
-import os, tempfile, time
+import math, os, pickle, shlex, socket, stat, sys, tempfile, time, warnings, zipfile
 from pathlib import Path
 from typing import Sequence
 import torch
@@ -20,12 +20,14 @@ from .data import DATASETS, ImageData, ShardedBatches, load_dataset
 from .cli import cli_parser, parse_cli
 
 # %% auto #0
-__all__ = ['MODELS', 'OPTIMIZERS', 'CHOICES', 'feature_layer', 'n_params', 'SISWNet', 'layer_kernels', 'kernel_tiles',
-           'centroid_figure', 'TrainConfig', 'save_checkpoint', 'load_checkpoint', 'evaluate', 'train', 'results_table',
-           'seeds_table', 'plot_curves', 'sisw_train', 'main']
+__all__ = ['MODELS', 'HEADS', 'OPTIMIZERS', 'CHOICES', 'feature_layer', 'n_params', 'class_head', 'SISWNet', 'layer_kernels',
+           'kernel_tiles', 'centroid_figure', 'available_devices', 'TrainConfig', 'stale_temp_files', 'save_checkpoint',
+           'load_checkpoint', 'check_paths', 'TrainingDiverged', 'evaluate', 'train', 'results_table', 'seeds_table',
+           'plot_curves', 'sisw_train', 'main']
 
 # %% ../nbs/06_train.ipynb #eb4883c5
 MODELS = ('kcp', 'cnn', 'lc')
+HEADS = ('dense', 'gap')
 
 def feature_layer(model:str, # 'kcp', 'cnn' or 'lc'
                   in_channels:int, out_channels:int, kernel_size:int,
@@ -43,19 +45,34 @@ def n_params(m:nn.Module) -> int:
     "The number of parameters of `m`."
     return sum(p.numel() for p in m.parameters())
 
+def class_head(kind:str, # 'dense' or 'gap'
+               in_shape:tuple[int, int, int], # (C, H, W) of the last feature maps
+               n_classes:int, hidden:Sequence[int]=(128, 256), # units of the dense head's hidden layers
+              ) -> nn.Sequential:
+    "The class scores from the feature maps: dense layers on the flattened maps, or global average pooling and one linear layer."
+    c, h, w = in_shape
+    if kind == 'gap': return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, n_classes))
+    if kind != 'dense': raise ValueError(f"head must be one of {', '.join(HEADS)}, got {kind!r}")
+    dims, layers = [c * h * w, *hidden], [nn.Flatten()]
+    for a, b in zip(dims, dims[1:]): layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(dims[-1], n_classes))
+
+# %% ../nbs/06_train.ipynb #94078a15
 class SISWNet(nn.Module):
-    "Feature layers (each: layer, ReLU, 2x2 max-pool), then dense layers with ReLUs, then the class scores."
+    "Feature layers (each: layer, ReLU, 2x2 max-pool), then a dense or global-pooling head to the class scores."
     def __init__(self, model:str='kcp', # kind of feature layer: 'kcp', 'cnn' or 'lc'
                  in_shape:tuple[int, int, int]=(1, 28, 28), # (C, H, W) of the images
                  n_classes:int=10,
                  n_filters:Sequence[int]=(24, 48), # output channels of each feature layer
                  kernel_sizes:Sequence[int]=(7, 3), # odd kernel size of each feature layer
-                 hidden:Sequence[int]=(128, 256), # units of the dense layers
+                 hidden:Sequence[int]=(128, 256), # units of the dense head's hidden layers (not used by 'gap')
+                 head:str='dense', # 'dense': dense layers on the flattened maps; 'gap': global average pooling, one linear layer
                  **kcp, # `KCPConv2d` options for model 'kcp'
                 ):
         super().__init__()
         if len(n_filters) != len(kernel_sizes):
             raise ValueError(f"n_filters and kernel_sizes need one entry per layer, got {list(n_filters)} and {list(kernel_sizes)}")
+        if head not in HEADS: raise ValueError(f"head must be one of {', '.join(HEADS)}, got {head!r}")
         c, h, w = in_shape
         layers = []
         for i, (f, k) in enumerate(zip(n_filters, kernel_sizes)):
@@ -64,12 +81,9 @@ class SISWNet(nn.Module):
                                  f"input (layer {i + 1} would see {h}x{w})")
             layers += [feature_layer(model, c, f, k, (h, w), **kcp), nn.ReLU(), nn.MaxPool2d(2)]
             c, h, w = f, h // 2, w // 2
-        self.model, self.in_shape = model, tuple(in_shape)
+        self.model, self.in_shape, self.head_kind = model, tuple(in_shape), head
         self.features = nn.Sequential(*layers)
-        dims = [c * h * w, *hidden]
-        head = [nn.Flatten()]
-        for a, b in zip(dims, dims[1:]): head += [nn.Linear(a, b), nn.ReLU()]
-        self.head = nn.Sequential(*head, nn.Linear(dims[-1], n_classes))
+        self.head = class_head(head, (c, h, w), n_classes, hidden)
 
     @property
     def first(self) -> nn.Module: return self.features[0]
@@ -123,24 +137,89 @@ def centroid_figure(layer:KCPConv2d, out_size:tuple[int, int], # a KCP layer and
     if title: ax.set_title(title, fontsize=9)
     return fig
 
-# %% ../nbs/06_train.ipynb #4f6ded61
-OPTIMIZERS = ('adam', 'sgd')
-_DEFAULTS = dict(dataset='mnist', data_root=None, model='kcp', centroid_grid=None, n_centroids=None, centroids_trainable=False,
-                 n_filters=(24, 48), kernel_sizes=(7, 3), n_epochs=10, batch_size=64, optimizer='adam', lr=1e-3, seed=0, device=None,
-                 logdir=None, run_name=None, log_verbosity=0, color_coding=False, checkpoint=None, resume=False)
-# what must agree between a checkpoint and the run that resumes it
-_RUN_KEYS = ('dataset', 'model', 'centroid_grid', 'n_centroids', 'centroids_trainable', 'n_filters', 'kernel_sizes', 'batch_size', 'optimizer', 'lr', 'seed')
-
-def _norm(v): return list(v) if isinstance(v, tuple) else v     # as a checkpoint stores it
+# %% ../nbs/06_train.ipynb #fa5a8912
+def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
+def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 def _ints(value, name:str, n:int|None=None, odd:bool=False) -> tuple[int, ...]:
-    vals = (value,) if isinstance(value, int) else tuple(value)
-    ok = all(isinstance(v, int) and v >= 1 and (v % 2 == 1 or not odd) for v in vals) and (len(vals) == n if n else len(vals) >= 1)
+    vals = (value,) if _is_int(value) else tuple(value)
+    ok = all(_is_int(v) and v >= 1 and (v % 2 == 1 or not odd) for v in vals) and (len(vals) == n if n else len(vals) >= 1)
     if not ok:
         what = f"{n} positive integers" if n else "one or more positive integers"
         raise ValueError(f"{name} must be {what}{' (odd)' if odd else ''}, got {' '.join(map(str, vals)) or 'nothing'}")
     return vals
 
+def available_devices() -> list[str]:
+    "The devices this torch can train on here."
+    out = ['cpu']
+    if torch.cuda.is_available(): out += ['cuda'] + [f'cuda:{i}' for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available(): out.append('mps')
+    if hasattr(torch, 'xpu') and torch.xpu.is_available(): out += ['xpu'] + [f'xpu:{i}' for i in range(torch.xpu.device_count())]
+    return out
+
+def _why_not(dev:torch.device|None, ok:list[str]) -> str:
+    if dev is None: return "not a torch device"
+    if dev.type == 'meta': return "the meta device holds no data"
+    if dev.type not in ('cuda', 'mps', 'xpu'): return "sisw_train runs on cpu, cuda, mps or xpu"
+    built = getattr(getattr(torch.backends, dev.type, None), 'is_built', lambda: True)()
+    if not built: return f"this torch was built without {dev.type.upper()}"
+    if dev.type not in ok: return f"no {dev.type.upper()} device is available"
+    return f"there is no {dev}"
+
+def _check_device(name:str):
+    "A one-line `ValueError` unless `name` is a device `train` can use here."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')                     # torch warns on some old names ('mkldnn'): a second line
+        try: dev = torch.device(name)
+        except (RuntimeError, ValueError, TypeError): dev = None
+    ok = available_devices()
+    if dev is not None and (dev.type == 'cpu' or str(dev) in ok): return
+    raise ValueError(f"device must be one this torch can use here ({', '.join(ok)}), got {name!r}: {_why_not(dev, ok)}")
+
+# %% ../nbs/06_train.ipynb #a95c262e
+OPTIMIZERS = ('adam', 'sgd')
+_DEFAULTS = dict(dataset='mnist', data_root=None, train_per_person=None, scale=None, model='kcp', centroid_grid=None,
+                 n_centroids=None, centroids_trainable=False, n_filters=(24, 48), kernel_sizes=(7, 3), head='dense', n_epochs=10,
+                 batch_size=64, optimizer='adam', lr=1e-3, seed=0, device=None, logdir=None, run_name=None, log_verbosity=0,
+                 color_coding=False, checkpoint=None, resume=False)
+# what must agree between a checkpoint and the run that resumes it (a checkpoint without a key has its default)
+_RUN_KEYS = ('dataset', 'train_per_person', 'scale', 'model', 'centroid_grid', 'n_centroids', 'centroids_trainable', 'n_filters',
+             'kernel_sizes', 'head', 'batch_size', 'optimizer', 'lr', 'seed')
+
+def _norm(v): return list(v) if isinstance(v, tuple) else v     # as a checkpoint stores it
+
+def _check_numbers(c:dict):
+    for k in ('n_epochs', 'log_verbosity'):
+        if not _is_int(c[k]) or c[k] < 0: raise ValueError(f"{k} must be a non-negative integer, got {c[k]!r}")
+    if c['log_verbosity'] > 2: raise ValueError(f"log_verbosity must be 0, 1 or 2, got {c['log_verbosity']}")
+    if not _is_int(c['seed']) or not 0 <= c['seed'] < 2**32: raise ValueError(f"seed must be an integer from 0 to 4294967295, got {c['seed']!r}")
+    if not _is_int(c['batch_size']) or c['batch_size'] < 1: raise ValueError(f"batch_size must be a positive integer, got {c['batch_size']!r}")
+    if not _is_num(c['lr']) or c['lr'] <= 0: raise ValueError(f"lr must be a finite number > 0, got {c['lr']!r}")
+    for k in ('centroids_trainable', 'color_coding', 'resume'):
+        if not isinstance(c[k], bool): raise ValueError(f"{k} must be True or False, got {c[k]!r}")
+
+# %% ../nbs/06_train.ipynb #c7a4ddb8
+def _check_data_options(c:dict):
+    if c['dataset'] not in DATASETS: raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {c['dataset']!r}")
+    if c['dataset'] == 'digits' and c['data_root'] is not None:
+        raise ValueError(f"data_root does not apply to dataset digits (scikit-learn bundles it), got {c['data_root']!r}")
+    for k in ('train_per_person', 'scale'):
+        if c[k] is not None and c['dataset'] != 'faces': raise ValueError(f"{k} applies to dataset faces only, got it with dataset {c['dataset']!r}")
+    if c['train_per_person'] is not None and (not _is_int(c['train_per_person']) or c['train_per_person'] < 1):
+        raise ValueError(f"train_per_person must be a positive integer, got {c['train_per_person']!r}")
+    if c['scale'] is not None and not (_is_num(c['scale']) and 0 < c['scale'] <= 1):
+        raise ValueError(f"scale must be a number in (0, 1] (the face images' size factor), got {c['scale']!r}")
+
+def _check_names(c:dict):
+    for k in ('data_root', 'logdir', 'checkpoint'):
+        if c[k] == '': raise ValueError(f"{k} must be a path, got ''")
+    r = c['run_name']
+    if r is not None and (r in ('', '.', '..') or '/' in r or os.sep in r):
+        raise ValueError(f"run_name must be a folder name (no '/', not '.' or '..'), got {r!r}")
+    if c['resume'] and not c['checkpoint']: raise ValueError("resume needs checkpoint: the file to resume from")
+    if c['device'] is not None: _check_device(c['device'])
+
+# %% ../nbs/06_train.ipynb #4f6ded61
 class TrainConfig(dict):
     "The options of one training run (as `sisw_train`'s), checked."
     def __init__(self, **kw):
@@ -150,8 +229,9 @@ class TrainConfig(dict):
         c = self
         for k in ('data_root', 'logdir', 'checkpoint', 'device', 'run_name'):        # paths and devices as plain strings
             if c[k] is not None: c[k] = str(c[k])
-        if c['dataset'] not in DATASETS: raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {c['dataset']!r}")
+        _check_data_options(c)
         if c['model'] not in MODELS: raise ValueError(f"model must be one of {', '.join(MODELS)}, got {c['model']!r}")
+        if c['head'] not in HEADS: raise ValueError(f"head must be one of {', '.join(HEADS)}, got {c['head']!r}")
         if c['centroid_grid'] is not None: c['centroid_grid'] = _ints(c['centroid_grid'], 'centroid_grid', 2)
         if c['n_centroids'] is not None: c['n_centroids'] = _ints(c['n_centroids'], 'n_centroids', 1)[0]
         if c['centroid_grid'] is not None and c['n_centroids'] is not None:
@@ -161,27 +241,23 @@ class TrainConfig(dict):
                 if c[k] not in (None, False): raise ValueError(f"{k} applies to model kcp only, got it with model {c['model']!r}")
         c['n_filters'] = _ints(c['n_filters'], 'n_filters')
         c['kernel_sizes'] = _ints(c['kernel_sizes'], 'kernel_sizes', len(c['n_filters']), odd=True)
-        for k in ('n_epochs', 'seed', 'log_verbosity'):
-            if not isinstance(c[k], int) or c[k] < 0: raise ValueError(f"{k} must be a non-negative integer, got {c[k]}")
-        if not isinstance(c['batch_size'], int) or c['batch_size'] < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {c['batch_size']}")
         if c['optimizer'] not in OPTIMIZERS: raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {c['optimizer']!r}")
-        if not (isinstance(c['lr'], (int, float)) and c['lr'] > 0): raise ValueError(f"lr must be a number > 0, got {c['lr']}")
-        if c['resume'] and not c['checkpoint']: raise ValueError("resume needs checkpoint: the file to resume from")
-        if c['device'] is not None:
-            try: dev = torch.device(c['device'])
-            except RuntimeError: raise ValueError(f"device must be a torch device such as cpu or cuda, got {c['device']!r}") from None
-            if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device is {c['device']!r}, but CUDA is not available")
+        _check_numbers(c); _check_names(c)
 
     @property
     def name(self) -> str:
         "The run's name: its TensorBoard folder under `logdir`."
         if self['run_name']: return self['run_name']
-        s = f"{self['dataset']}-{self['model']}"
+        s = self['dataset']
+        if self['train_per_person'] is not None: s += f"-tpp{self['train_per_person']}"
+        if self['scale'] is not None: s += f"-scale{self['scale']:g}"
+        s += f"-{self['model']}"
         if self['model'] == 'kcp':
             s += f"-n{self['n_centroids']}" if self['n_centroids'] else "-g{}x{}".format(*(self['centroid_grid'] or (2, 2)))
             if self['centroids_trainable']: s += "-trainable"
-        return s + f"-f{'.'.join(map(str, self['n_filters']))}-seed{self['seed']}"
+        s += f"-f{'.'.join(map(str, self['n_filters']))}"
+        if self['head'] != 'dense': s += f"-{self['head']}"
+        return s + f"-seed{self['seed']}"
 
     def command(self) -> str:
         "The `sisw_train` command line of this run (options that differ from the defaults)."
@@ -190,27 +266,138 @@ class TrainConfig(dict):
             if v == _DEFAULTS[k] or (k in ('n_filters', 'kernel_sizes') and tuple(v) == _DEFAULTS[k]): continue
             if isinstance(v, bool): parts.append(f"--{k}")
             elif isinstance(v, (tuple, list)): parts.append(f"--{k} " + ' '.join(map(str, v)))
-            else: parts.append(f"--{k} {v}")
+            else: parts.append(f"--{k} {shlex.quote(str(v))}")
         return ' '.join(parts)
 
 # %% ../nbs/06_train.ipynb #3fa6a9d4
+_HOST = socket.gethostname().split('.')[0] or 'host'
+_TMP_SUFFIX = '.sisw-tmp'
+
+def _alive(pid:int) -> bool:
+    "Whether process `pid` exists (on other systems than POSIX: assumed alive, so nothing is removed)."
+    if os.name != 'posix': return True
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: return True                             # it exists, but is another user's
+    return True
+
+def stale_temp_files(path:str|Path) -> list[Path]:
+    "Temporary files of `save_checkpoint(path, ...)` on this host whose writing process is no longer alive."
+    path, out = Path(path), []
+    if not path.parent.is_dir(): return out
+    for q in path.parent.iterdir():
+        if not (q.name.startswith(path.name + '.') and q.name.endswith(_TMP_SUFFIX)): continue
+        parts = q.name[len(path.name) + 1:-len(_TMP_SUFFIX)].split('.')        # host, pid, random part
+        if (len(parts) == 3 and parts[0] == _HOST and parts[1].isdigit() and not _alive(int(parts[1]))
+                and stat.S_ISREG(q.lstat().st_mode)): out.append(q)
+    return sorted(out)
+
+# %% ../nbs/06_train.ipynb #3c761193
+def _fsync_dir(folder:Path):
+    try: fd = os.open(folder, os.O_RDONLY)
+    except OSError: return                                  # not possible everywhere (Windows); the rename is done
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
 def save_checkpoint(path:str|Path, state:dict):
-    "Write `state` with `torch.save` to a temporary file beside `path`, then rename it to `path`."
+    "Write `state` with `torch.save` to a temporary file beside `path`, then rename it to `path`; first remove stale temporary files."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.tmp', dir=path.parent)
+    for q in stale_temp_files(path): q.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{_HOST}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(state, f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
+    _fsync_dir(path.parent)
+
+# %% ../nbs/06_train.ipynb #b20f46a3
+_CK_TYPES = dict(epoch=int, model=dict, optimizer=dict, config=dict, history=list, centroids=list)
+
+def _check_checkpoint(ck, bad) -> dict:
+    "`ck` if it has the keys and types `train` writes, else the `ValueError` that `bad(why)` makes."
+    if not isinstance(ck, dict): raise bad(f"holds a {type(ck).__name__}, not the dict of a run's state")
+    missing = [k for k in _CK_TYPES if k not in ck]
+    if missing: raise bad(f"has no {', '.join(missing)}")
+    wrong = [f"{k} is a {type(ck[k]).__name__}" for k, t in _CK_TYPES.items() if not isinstance(ck[k], t) or isinstance(ck[k], bool)]
+    if wrong: raise bad(f"has the wrong types ({', '.join(wrong)})")
+    if not all(isinstance(k, str) and isinstance(v, Tensor) for k, v in ck['model'].items()): raise bad("has a model that is not a dict of tensors")
+    if not {'state', 'param_groups'} <= set(ck['optimizer']): raise bad("has an optimizer without state and param_groups")
+    if not all(isinstance(t, Tensor) for t in ck['centroids']): raise bad("has centroids that are not tensors")
+    if len(ck['history']) != ck['epoch'] or not all(isinstance(h, dict) for h in ck['history']):
+        raise bad(f"claims {ck['epoch']} epochs but has a history of {len(ck['history'])}")
+    return ck
 
 def load_checkpoint(path:str|Path, map_location=None) -> dict:
-    "A checkpoint written by `save_checkpoint`, loaded with `weights_only=True`."
-    if not Path(path).is_file(): raise ValueError(f"checkpoint {str(path)!r} does not exist: nothing to resume from")
-    try: return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise ValueError(f"checkpoint {str(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+    "A checkpoint written by `train`, read with `weights_only=True` (no code from the file runs) and checked."
+    p = Path(path)
+    bad = lambda why: ValueError(f"checkpoint {str(path)!r} is not a sisw checkpoint: it {why}")
+    if not p.exists(): raise ValueError(f"checkpoint {str(path)!r} does not exist: nothing to resume from")
+    if not p.is_file(): raise bad("is not a file")
+    if not os.access(p, os.R_OK): raise ValueError(f"checkpoint {str(path)!r} cannot be read: permission denied")
+    if not zipfile.is_zipfile(p): raise bad("is not a file written by torch.save (or it was cut short)")
+    try: ck = torch.load(p, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError: raise bad("holds objects other than tensors and plain values; they were not loaded, and no code from the file ran") from None
+    except Exception as e: raise bad(f"cannot be read ({type(e).__name__})") from None
+    return _check_checkpoint(ck, bad)
+
+# %% ../nbs/06_train.ipynb #345947d2
+def _nearest(p:Path) -> Path:
+    "`p`, or its nearest parent that exists."
+    while not os.path.lexists(p) and p.parent != p: p = p.parent
+    return p
+
+def _check_writable(option:str, value:str, folder:bool):
+    "`value` must be a folder (`folder`) or a file that this user can make or replace; finding out writes nothing."
+    p = Path(value).expanduser()
+    if p.exists() and p.is_dir() != folder:
+        raise ValueError(f"{option} must be {'a folder' if folder else 'a file'}, got {value!r}, which is {'a file' if folder else 'a folder'}")
+    where = _nearest(p if folder else p.parent)
+    if not where.is_dir(): raise ValueError(f"{option} cannot be {value!r}: {str(where)!r} is a file, not a folder")
+    if not os.access(where, os.W_OK | os.X_OK): raise ValueError(f"{option} cannot be {value!r}: {str(where)!r} is not writable")
+
+def check_paths(cfg:TrainConfig):
+    "The paths `train` will write must be writable, and an existing `checkpoint` must be a sisw checkpoint to be replaced."
+    if cfg['logdir']:
+        _check_writable('logdir', cfg['logdir'], folder=True)
+        run = Path(cfg['logdir']).expanduser() / cfg.name
+        if run.exists() and not run.is_dir(): raise ValueError(f"logdir {cfg['logdir']!r} holds a file {cfg.name!r} where the run's folder goes")
+    if cfg['checkpoint']:
+        ck = Path(cfg['checkpoint']).expanduser()
+        _check_writable('checkpoint', cfg['checkpoint'], folder=False)
+        if cfg['logdir'] and ck.resolve() in (Path(cfg['logdir']).expanduser().resolve(), run.resolve()):
+            raise ValueError(f"checkpoint {cfg['checkpoint']!r} is the TensorBoard folder (logdir): give it another path")
+        if ck.exists() and not cfg['resume']:
+            try: load_checkpoint(ck)
+            except ValueError: raise ValueError(f"checkpoint {cfg['checkpoint']!r} exists and is not a sisw checkpoint: it is not "
+                                                "replaced; give another path") from None
+
+# %% ../nbs/06_train.ipynb #b963fb95
+class _Log:
+    "TensorBoard writes held until `commit`: a failing epoch writes nothing, and the run's folder is made at the first commit."
+    def __init__(self, folder:Path|None): self.folder, self.writer, self.pending = folder, None, []
+    def __bool__(self): return self.folder is not None
+    def add(self, kind:str, *args, **kw): # kind: 'scalar', 'image', 'figure' or 'histogram', then `SummaryWriter.add_<kind>`'s arguments
+        if self: self.pending.append((kind, args, kw))
+    def commit(self):
+        if not self: return
+        if self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+            self.writer = SummaryWriter(str(self.folder))
+        for kind, args, kw in self.pending: getattr(self.writer, f'add_{kind}')(*args, **kw)
+        self.pending.clear(); self.writer.flush()
+    def close(self):
+        import matplotlib.pyplot as plt
+        for kind, args, _ in self.pending:                          # never written: close their figures
+            if kind == 'figure': plt.close(args[1])
+        self.pending.clear()
+        if self.writer: self.writer.close()
+
+class TrainingDiverged(ValueError):
+    "The training loss or the weights became NaN or infinite; nothing of the failing epoch was written."
 
 # %% ../nbs/06_train.ipynb #49628a7b
 def _dist_env() -> tuple[int, int, int]:
@@ -238,40 +425,90 @@ def evaluate(net:nn.Module, data:ImageData, device, batch_size:int=256, rank:int
     loss, correct, n = _all_sum(tot, world).tolist()
     return loss / n, correct / n
 
-def _log_pictures(writer, net:SISWNet, step:int, cfg:TrainConfig, trajectory:list[Tensor]):
+def _log_pictures(log:_Log, net:SISWNet, step:int, cfg:TrainConfig, trajectory:list[Tensor]):
+    if not log: return
     layer, size = net.first, net.first_out_size
-    writer.add_image('kernels/grey', kernel_tiles(layer, size), step, dataformats='HWC')
+    log.add('image', 'kernels/grey', kernel_tiles(layer, size), step, dataformats='HWC')
     if isinstance(layer, KCPConv2d):
-        if cfg['color_coding']: writer.add_image('kernels/colour', kernel_tiles(layer, size, color=True), step, dataformats='HWC')
-        writer.add_figure('centroids', centroid_figure(layer, size, trajectory if cfg['centroids_trainable'] else None), step)
-        writer.add_scalar('centroids/mean_distance_moved', (trajectory[-1] - trajectory[0]).norm(dim=-1).mean().item(), step)
+        if cfg['color_coding']: log.add('image', 'kernels/colour', kernel_tiles(layer, size, color=True), step, dataformats='HWC')
+        log.add('figure', 'centroids', centroid_figure(layer, size, trajectory if cfg['centroids_trainable'] else None), step)
+        log.add('scalar', 'centroids/mean_distance_moved', (trajectory[-1] - trajectory[0]).norm(dim=-1).mean().item(), step)
+
+def _log_epoch(log:_Log, net:SISWNet, cfg:TrainConfig, h:dict, trajectory:list[Tensor]):
+    if not log: return
+    for k in ('loss', 'acc'):
+        log.add('scalar', f'train/{k}', h[f'train_{k}'], h['epoch']); log.add('scalar', f'test/{k}', h[f'test_{k}'], h['epoch'])
+    if cfg['log_verbosity'] >= 1: _log_pictures(log, net, h['epoch'], cfg, trajectory)
+    if cfg['log_verbosity'] >= 2:
+        for k, p in net.named_parameters(): log.add('histogram', k, p.detach().float().cpu().clone(), h['epoch'])
+
+# %% ../nbs/06_train.ipynb #4f0dd9a3
+def _line(e:BaseException, limit:int=300) -> str:
+    "The message of `e` on one line, cut to `limit` characters."
+    return " ".join(str(e).split())[:limit]
+
+def _check_same_run(cfg:TrainConfig, ck:dict):
+    old = ck['config']
+    diff = [k for k in _RUN_KEYS if _norm(old.get(k, _DEFAULTS[k])) != _norm(cfg[k])]
+    if diff: raise ValueError(f"checkpoint {cfg['checkpoint']!r} is of another run: it has " +
+                              ', '.join(f"{k} {old.get(k, _DEFAULTS[k])!r} (this run: {cfg[k]!r})" for k in diff))
+
+def _build(cfg:TrainConfig, data:ImageData, device) -> tuple[SISWNet, torch.optim.Optimizer]:
+    "The network and its optimiser; the network runs on two images first, so a network that cannot run fails here."
+    kcp = dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'])
+    try:
+        net = SISWNet(cfg['model'], data.shape, data.n_classes, cfg['n_filters'], cfg['kernel_sizes'], head=cfg['head'],
+                      **(kcp if cfg['model'] == 'kcp' else {})).to(device)
+        with torch.no_grad(): net.eval()(data.batch('train', torch.arange(min(2, len(data.train_x))), device)[0])
+    except (RuntimeError, MemoryError) as e:
+        c, h, w = data.shape
+        raise ValueError(f"the {cfg['model']} network with n_filters {' '.join(map(str, cfg['n_filters']))} cannot run on "
+                         f"{data.name}'s {c}x{h}x{w} images here: {_line(e)}") from None
+    opt = (torch.optim.Adam(net.parameters(), lr=cfg['lr']) if cfg['optimizer'] == 'adam' else
+           torch.optim.SGD(net.parameters(), lr=cfg['lr'], momentum=0.9))
+    return net, opt
+
+def _restore(cfg:TrainConfig, ck:dict, net:SISWNet, opt) -> tuple[list[dict], int, list[Tensor]]:
+    "Load the checkpoint into `net` and `opt`; its history, finished epochs and centroids."
+    where = f"checkpoint {cfg['checkpoint']!r}"
+    try: net.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise ValueError(f"{where} does not fit this run's network ({type(e).__name__}: {_line(e)})") from None
+    for p in net.parameters():
+        for k, v in opt.state[p].items():
+            if isinstance(v, Tensor) and v.ndim and v.shape != p.shape:
+                raise ValueError(f"{where} has optimizer state {k!r} of shape {tuple(v.shape)} for a parameter of shape {tuple(p.shape)}")
+    trajectory = [t.cpu() for t in ck['centroids']]
+    if cfg['model'] == 'kcp' and (len(trajectory) != ck['epoch'] + 1 or any(t.shape != net.first.centroids.shape for t in trajectory)):
+        raise ValueError(f"{where} has {len(trajectory)} centroid snapshots for {ck['epoch']} epochs, or of the wrong shape")
+    return list(ck['history']), ck['epoch'], trajectory
+
+def _diverged(cfg:TrainConfig, epoch:int, what:str) -> TrainingDiverged:
+    kept = f"; the checkpoint holds epoch {epoch - 1}" if cfg['checkpoint'] and epoch > 1 else ""
+    return TrainingDiverged(f"training diverged: the {what} in epoch {epoch} ({cfg['optimizer']}, lr {cfg['lr']:g}); try a smaller lr. "
+                            f"Nothing of epoch {epoch} was written{kept}")
+
+def _all_finite(net:nn.Module) -> bool: return bool(torch.stack([p.detach().isfinite().all() for p in net.parameters()]).all())
 
 # %% ../nbs/06_train.ipynb #af241c90
-def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset, data_root, seed)`
+def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset, data_root, seed, ...)`
           progress:bool=True, # progress bars and the final line (rank 0)
           **options, # the options of `TrainConfig` (as `sisw_train`'s)
          ) -> dict:
     "Train one configuration; returns `model`, `history` (per epoch), `centroids` (per epoch, KCP) and `config`."
     cfg = TrainConfig(**options)
+    check_paths(cfg)
     rank, world, local_rank = _dist_env()
     device = torch.device(cfg['device'] or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if world > 1 and device.type == 'cuda': device = torch.device('cuda', local_rank)
-    if data is None: data = load_dataset(cfg['dataset'], cfg['data_root'], cfg['seed'])
+    ck = load_checkpoint(cfg['checkpoint'], map_location='cpu') if cfg['resume'] else None
+    if ck: _check_same_run(cfg, ck)
+    if data is None: data = load_dataset(cfg['dataset'], cfg['data_root'], cfg['seed'], train_per_person=cfg['train_per_person'], scale=cfg['scale'])
     torch.manual_seed(cfg['seed'])
-    kcp = dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'])
-    net = SISWNet(cfg['model'], data.shape, data.n_classes, cfg['n_filters'], cfg['kernel_sizes'],
-                  **(kcp if cfg['model'] == 'kcp' else {})).to(device)
-    opt = (torch.optim.Adam(net.parameters(), lr=cfg['lr']) if cfg['optimizer'] == 'adam' else
-           torch.optim.SGD(net.parameters(), lr=cfg['lr'], momentum=0.9))
+    net, opt = _build(cfg, data, device)
     history, start = [], 0
     trajectory = [net.first.centroids.detach().cpu().clone()] if cfg['model'] == 'kcp' else []
-    if cfg['resume']:
-        ck = load_checkpoint(cfg['checkpoint'], map_location=device)
-        diff = [k for k in _RUN_KEYS if _norm(ck['config'].get(k)) != _norm(cfg[k])]
-        if diff: raise ValueError(f"checkpoint {cfg['checkpoint']!r} is of another run: it has " +
-                                  ', '.join(f"{k} {ck['config'].get(k)!r} (this run: {cfg[k]!r})" for k in diff))
-        net.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
-        history, start, trajectory = list(ck['history']), ck['epoch'], [t.cpu() for t in ck['centroids']]
+    if ck: history, start, trajectory = _restore(cfg, ck, net, opt)
 
     group = world > 1
     if group:
@@ -281,56 +518,53 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
         if device.type == 'cuda': torch.cuda.set_device(device)
         model = DistributedDataParallel(net, device_ids=[device.index] if device.type == 'cuda' else None)
     else: model = net
-    writer = None
-    if rank == 0 and cfg['logdir']:
-        from torch.utils.tensorboard import SummaryWriter
-        writer = SummaryWriter(str(Path(cfg['logdir']) / cfg.name))
-        if cfg['log_verbosity'] >= 1 and start == 0: _log_pictures(writer, net, 0, cfg, trajectory)
+    log = _Log(Path(cfg['logdir']).expanduser() / cfg.name if rank == 0 and cfg['logdir'] else None)
+    if cfg['log_verbosity'] >= 1 and start == 0: _log_pictures(log, net, 0, cfg, trajectory)
 
     sampler = ShardedBatches(len(data.train_x), cfg['batch_size'], cfg['seed'], rank=rank, world_size=world)
     show = progress and rank == 0
-    for epoch in range(start, cfg['n_epochs']):
-        sampler.set_epoch(epoch); model.train()
-        t0, tot = time.perf_counter(), torch.zeros(3, dtype=torch.float64, device=device)
-        bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{cfg['n_epochs']}", disable=not show, leave=False, unit='batch')
-        for i, (idx, n_global) in enumerate(bar):
-            x, y = data.batch('train', idx, device)
-            out = model(x)
-            loss_sum = F.cross_entropy(out, y, reduction='sum')
-            opt.zero_grad(set_to_none=True)
-            (loss_sum * (world / n_global)).backward()
-            opt.step()
-            tot += _batch_stats(out, y, loss_sum)
-            log_step, show_step = writer and cfg['log_verbosity'] >= 2, show and i % 10 == 0
-            if log_step or show_step:
-                step_loss = loss_sum.item() / max(len(y), 1)                       # one device sync, only when needed
-                if log_step: writer.add_scalar('train/step_loss', step_loss, epoch * len(sampler) + i)
-                if show_step: bar.set_postfix(loss=f"{step_loss:.3f}")
-        loss, correct, n = _all_sum(tot, world).tolist()
-        test_loss, test_acc = evaluate(net, data, device, rank=rank, world=world)
-        history.append(dict(epoch=epoch + 1, train_loss=loss / n, train_acc=correct / n, test_loss=test_loss, test_acc=test_acc,
-                            seconds=time.perf_counter() - t0))
-        if trajectory: trajectory.append(net.first.centroids.detach().cpu().clone())
-        if show: tqdm.write(f"epoch {epoch + 1}/{cfg['n_epochs']}: train loss {loss / n:.4f}, acc {correct / n:.2%}; "
-                            f"test loss {test_loss:.4f}, acc {test_acc:.2%} ({history[-1]['seconds']:.1f} s)")
-        if writer:
-            for k in ('loss', 'acc'):
-                writer.add_scalar(f'train/{k}', history[-1][f'train_{k}'], epoch + 1)
-                writer.add_scalar(f'test/{k}', history[-1][f'test_{k}'], epoch + 1)
-            if cfg['log_verbosity'] >= 1: _log_pictures(writer, net, epoch + 1, cfg, trajectory)
-            if cfg['log_verbosity'] >= 2:
-                for k, p in net.named_parameters(): writer.add_histogram(k, p.detach().float().cpu(), epoch + 1)
-            writer.flush()
-        if rank == 0 and cfg['checkpoint']:
-            save_checkpoint(cfg['checkpoint'], dict(epoch=epoch + 1, model=net.state_dict(), optimizer=opt.state_dict(),
-                                                    config={k: _norm(v) for k, v in cfg.items()},
-                                                    history=history, centroids=trajectory))
-    if writer: writer.close()
-    test_loss, test_acc = (history[-1]['test_loss'], history[-1]['test_acc']) if history else evaluate(net, data, device, rank=rank, world=world)
+    try:
+        for epoch in range(start, cfg['n_epochs']):
+            sampler.set_epoch(epoch); model.train()
+            t0, tot = time.perf_counter(), torch.zeros(3, dtype=torch.float64, device=device)
+            bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{cfg['n_epochs']}", disable=not show, leave=False, unit='batch')
+            for i, (idx, n_global) in enumerate(bar):
+                x, y = data.batch('train', idx, device)
+                out = model(x)
+                loss_sum = F.cross_entropy(out, y, reduction='sum')
+                opt.zero_grad(set_to_none=True)
+                (loss_sum * (world / n_global)).backward()
+                opt.step()
+                tot += _batch_stats(out, y, loss_sum)
+                if world == 1 and i % 25 == 24 and not tot[0].isfinite():                 # one device sync every 25 steps
+                    raise _diverged(cfg, epoch + 1, f"training loss became {tot[0].item()}")
+                log_step, show_step = log and cfg['log_verbosity'] >= 2, show and i % 10 == 0
+                if log_step or show_step:
+                    step_loss = loss_sum.item() / max(len(y), 1)                       # one device sync, only when needed
+                    if log_step: log.add('scalar', 'train/step_loss', step_loss, epoch * len(sampler) + i)
+                    if show_step: bar.set_postfix(loss=f"{step_loss:.3f}")
+            loss, correct, n = _all_sum(tot, world).tolist()
+            if not math.isfinite(loss): raise _diverged(cfg, epoch + 1, f"training loss became {loss / n}")
+            if not _all_finite(net): raise _diverged(cfg, epoch + 1, "weights became NaN or infinite")
+            test_loss, test_acc = evaluate(net, data, device, rank=rank, world=world)
+            if not math.isfinite(test_loss): raise _diverged(cfg, epoch + 1, f"test loss became {test_loss}")
+            history.append(dict(epoch=epoch + 1, train_loss=loss / n, train_acc=correct / n, test_loss=test_loss, test_acc=test_acc,
+                                seconds=time.perf_counter() - t0))
+            if trajectory: trajectory.append(net.first.centroids.detach().cpu().clone())
+            if show: tqdm.write(f"epoch {epoch + 1}/{cfg['n_epochs']}: train loss {loss / n:.4f}, acc {correct / n:.2%}; "
+                                f"test loss {test_loss:.4f}, acc {test_acc:.2%} ({history[-1]['seconds']:.1f} s)")
+            _log_epoch(log, net, cfg, history[-1], trajectory); log.commit()
+            if rank == 0 and cfg['checkpoint']:
+                save_checkpoint(cfg['checkpoint'], dict(epoch=epoch + 1, model=net.state_dict(), optimizer=opt.state_dict(),
+                                                        config={k: _norm(v) for k, v in cfg.items()},
+                                                        history=history, centroids=trajectory))
+        test_loss, test_acc = (history[-1]['test_loss'], history[-1]['test_acc']) if history else evaluate(net, data, device, rank=rank, world=world)
+    finally:
+        log.close()
+        if group: dist.destroy_process_group()
     if show:
         print(f"test accuracy {test_acc:.2%} on {len(data.test_x):,} {data.name} test images after {cfg['n_epochs']} epochs "
               f"({cfg['model']}, {n_params(net):,} parameters)")
-    if group: dist.destroy_process_group()
     return dict(model=net, history=history, centroids=trajectory, config=cfg, test_acc=test_acc, test_loss=test_loss, data=data)
 
 # %% ../nbs/06_train.ipynb #0eaee256
@@ -378,18 +612,21 @@ def plot_curves(runs:dict[str, dict], # name -> what `train` returned
 def sisw_train(
     dataset:str='mnist', # the data: mnist, digits (scikit-learn's, no download), cifar10, or faces (a folder per person)
     data_root:str=None, # where the data are or go: ./data for mnist and cifar10; a folder per person for faces
+    train_per_person:int=None, # faces: training images per person, the rest are the test set (default: 7)
+    scale:float=None, # faces: image scale in (0, 1] (default: halved until no side is over 64 pixels)
     model:str='kcp', # feature layers: kcp (KCPConv2d), cnn (nn.Conv2d) or lc (LocallyConnected2d)
     centroid_grid:list[int]=None, # R C: the centroids on an R x C grid (2 2 when --n_centroids is not given)
     n_centroids:int=None, # instead: this many centroids, placed at random
     centroids_trainable:bool=False, # train the centroids' positions (and their metrics)
     n_filters:list[int]=(24, 48), # output channels of each feature layer
     kernel_sizes:list[int]=(7, 3), # odd kernel size of each feature layer
+    head:str='dense', # dense (dense layers on the flattened maps) or gap (global average pooling, one linear layer)
     n_epochs:int=10, # training epochs
     batch_size:int=64, # global batch size (shared out over processes under torchrun)
     optimizer:str='adam', # adam, or sgd (momentum 0.9)
     lr:float=1e-3, # learning rate
     seed:int=0, # seed of the data split, the initialisation and the batch order
-    device:str=None, # cpu, cuda, cuda:1, ...; cuda when there is one
+    device:str=None, # cpu, cuda, cuda:1, mps, ...; cuda when there is one
     logdir:str='./tensorboard', # TensorBoard folder; each run writes to a sub-folder named after its options
     run_name:str=None, # the sub-folder's name instead
     log_verbosity:int=0, # 0: scalars; 1: and pictures of kernels and centroids; 2: and histograms and per-step loss
@@ -400,14 +637,17 @@ def sisw_train(
     "Train a network of KCP, convolution or locally connected layers (the original demo's train.py)."
     return train(**{k: v for k, v in locals().items()})
 
-CHOICES = dict(dataset=DATASETS, model=MODELS, optimizer=OPTIMIZERS)
+CHOICES = dict(dataset=DATASETS, model=MODELS, head=HEADS, optimizer=OPTIMIZERS)
 
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
         ):
-    "Console entry point of `sisw_train`: bad options and data are one line on stderr and exit code 2."
+    "Console entry point of `sisw_train`: bad options, paths, data and checkpoints, and divergence, are one line on stderr and exit code 2."
     parser, args = parse_cli(sisw_train.__wrapped__, 'sisw_train', argv, CHOICES)
     for k in ('n_filters', 'kernel_sizes'): args[k] = tuple(args[k])
-    # `train` checks the options, loads the data and reads any checkpoint before it writes anything;
+    # `train` checks the options and paths, and reads any checkpoint, before it loads data or writes anything;
     # it returns nothing here: a console script's return value is its exit status
     try: train(**args)
-    except ValueError as e: parser.error(str(e))      # DataError is a ValueError
+    except ValueError as e: parser.error(_line(e, 2000))                 # DataError and TrainingDiverged are ValueErrors
+    except OSError as e: parser.error(f"{type(e).__name__}: {_line(e, 2000)}")   # a disk that fills up, a folder removed while running
+    except KeyboardInterrupt:
+        sys.stderr.write("sisw_train: interrupted; a checkpoint holds the last finished epoch\n"); sys.exit(130)
