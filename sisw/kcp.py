@@ -36,7 +36,7 @@ def mix_bias(bias:Tensor, # the biases `(S, O)`
     if _shared(maps): return torch.einsum('shw,so->ohw', maps, bias)
     return torch.einsum('oshw,so->ohw', maps, bias)
 
-# %% ../nbs/03_kcp.ipynb #9941fb05
+# %% ../nbs/03_kcp.ipynb #d7222bc1
 def _block_mixer(weight:Tensor, maps:Tensor, G:int):
     "`weights(i0, i1)` and the buffers `sink` uses, for the mixed kernels of `weight` `(S, O, K...)` by `maps`."
     S, o = weight.shape[:2]
@@ -51,7 +51,7 @@ def _block_mixer(weight:Tensor, maps:Tensor, G:int):
         return out.view(P * G, o // G, K)
     return weights, W, M
 
-# %% ../nbs/03_kcp.ipynb #2e9b6c16
+# %% ../nbs/03_kcp.ipynb #e505123b
 def _block_sink(W:Tensor, M:Tensor, gW:Tensor, gM:Tensor|None, wo:int, G:int):
     "`sink(i0, i1[, done])` for `lc_backward`: a buffer for a block's kernel gradient, then its reduction into `gW` and `gM`."
     S, o, K = W.shape
@@ -67,7 +67,7 @@ def _block_sink(W:Tensor, M:Tensor, gW:Tensor, gM:Tensor|None, wo:int, G:int):
             if gM is not None: gM[:, :, sl] = torch.bmm(W.transpose(0, 1), gl.permute(1, 2, 0))
     return sink
 
-# %% ../nbs/03_kcp.ipynb #0fab9c18
+# %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, maps, local_bias, g:Geometry):
@@ -97,7 +97,7 @@ class _KCPLocal(torch.autograd.Function):
         gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None
 
-# %% ../nbs/03_kcp.ipynb #53e477ab
+# %% ../nbs/03_kcp.ipynb #cc753581
 def _mix_weight(cw:Tensor, s:int, G:int) -> Tensor:
     "Kernel `s`'s weights from `cw` `(N|1, S, O|1, H, W)`, shaped to broadcast against `(N, G, O/G, H, W)`."
     m = cw[:, s]
@@ -128,7 +128,7 @@ class _Mix(torch.autograd.Function):
             if gcw is not None: gcw[:, s] = torch.mul(y[:, :, s], g, out=tmp).sum_to_size(m.shape).view(gcw[:, s].shape)
         return gy, gcw
 
-# %% ../nbs/03_kcp.ipynb #13fb99ee
+# %% ../nbs/03_kcp.ipynb #cd649a36
 def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -> Tensor:
     "Method 1: one convolution with S*O outputs laid out (G, S, O/G), then the mix with `cw` `(N|1, S, O|1, H, W)`."
     S, o, cg, kh, kw = weight.shape
@@ -143,7 +143,7 @@ def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -
     if _use_reference(x, weight, cw): return (y * torch.stack([_mix_weight(cw, s, G) for s in range(S)], 2)).sum(2).flatten(1, 2)
     return _Mix.apply(y, cw).flatten(1, 2)
 
-# %% ../nbs/03_kcp.ipynb #7578e74c
+# %% ../nbs/03_kcp.ipynb #ce3c0ca3
 KCP_METHODS = ('auto', 'conv', 'local')
 RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, copy=2.0e9)   # multiply-adds/s, a batch size, bytes/s
 
@@ -161,7 +161,7 @@ def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, 
     args = (n, c, o, in_size, out_size, kernel_size, groups, S, element_size)
     return 'local' if kcp_cost('local', *args) < kcp_cost('conv', *args) else 'conv'
 
-# %% ../nbs/03_kcp.ipynb #47ebb9c9
+# %% ../nbs/03_kcp.ipynb #9d72f86d
 def _as5(maps:Tensor) -> Tensor:
     "Combining weights as `(N|1, S, O|1, H, W)`."
     return maps[None, :, None] if maps.dim() == 3 else maps
@@ -193,7 +193,7 @@ def kcp_conv2d(x:Tensor, # input `(N, C, H, W)`
         raise ValueError(f"bias must be (S, O) = {(S, o)}; got {getattr(bias, 'shape', type(bias).__name__)}")
     return _kcp_conv2d(x, weight, bias, maps, g, method)
 
-# %% ../nbs/03_kcp.ipynb #e1512c18
+# %% ../nbs/03_kcp.ipynb #b1f9b488
 def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geometry, method:str) -> Tensor:
     "`kcp_conv2d` on checked arguments."
     dt = _autocast_dtype(x.device.type)
@@ -230,7 +230,7 @@ def _combining_module(combining, S, centroid_grid, n_centroids, centroids_traina
         return InputMaps(in_channels, S, normalize, **kw)
     return (LowRankMaps if combining == 'lowrank' else FreeMaps)(S, out_size, normalize, out_channels if per_filter else None, **kw)
 
-# %% ../nbs/03_kcp.ipynb #b9d929f2
+# %% ../nbs/03_kcp.ipynb #b3d3be6d
 class KCPConv2d(nn.Module):
     "S kernels mixed at every output position by combining weights: centroids' similarity maps or LRLC's learned weights."
     def __init__(self,
@@ -272,7 +272,7 @@ class KCPConv2d(nn.Module):
         else: self.register_parameter('bias', None)
         self.reset_parameters()
 
-# %% ../nbs/03_kcp.ipynb #a41c24a0
+# %% ../nbs/03_kcp.ipynb #574986e6
 def _kcp_reset_parameters(self):
     "Every kernel and bias drawn as `nn.Conv2d` draws its own; with `conv_init`, the first one's everywhere."
     # each kernel and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)): nn.Conv2d's init; with conv_init, kernel 0's everywhere
@@ -302,7 +302,7 @@ KCPConv2d.n_centroids = property(lambda self: self.similarity.n_centroids)
 KCPConv2d.centroids = property(lambda self: getattr(self.similarity, 'centroids', None))
 KCPConv2d.output_size = lambda self, in_size: self.geometry.output_size(in_size)
 
-# %% ../nbs/03_kcp.ipynb #84ba0b0a
+# %% ../nbs/03_kcp.ipynb #3da9fa75
 def _kcp_local_kernels(self, h_out:int, w_out:int) -> Tensor:
     "The locally weighted kernels sum_s w_s(p) W_s, `(h_out, w_out, O, C // groups, kh, kw)`."
     return mix_kernels(self.weight, self.similarity_maps(h_out, w_out))
@@ -328,7 +328,7 @@ def _kcp_extra_repr(self) -> str:
 
 KCPConv2d.local_kernels, KCPConv2d.local_bias, KCPConv2d.forward, KCPConv2d.extra_repr = _kcp_local_kernels, _kcp_local_bias, _kcp_forward, _kcp_extra_repr
 
-# %% ../nbs/03_kcp.ipynb #c4890833
+# %% ../nbs/03_kcp.ipynb #870ecad8
 @classmethod
 def _kcp_from_conv(cls, conv:nn.Conv2d, # the convolution to start from
                    **kcp_options, # any of KCPConv2d's own options: centroid_grid, combining, per_filter, out_size, ...

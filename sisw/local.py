@@ -33,7 +33,7 @@ def _padding(padding, kernel_size, stride, dilation) -> tuple[int, int, int, int
     ph, pw = as_pair(padding, 'padding', 0)
     return (ph, ph, pw, pw)
 
-# %% ../nbs/02_local.ipynb #689e3538
+# %% ../nbs/02_local.ipynb #5da3828a
 class Geometry(NamedTuple):
     "Checked `nn.Conv2d`-style arguments: pairs, the padding per side `(top, bottom, left, right)`, groups and padding mode."
     kernel_size: tuple[int, int]
@@ -54,7 +54,7 @@ class Geometry(NamedTuple):
         k, s, d = as_pair(kernel_size, 'kernel_size', 1), as_pair(stride, 'stride', 1), as_pair(dilation, 'dilation', 1)
         return cls(k, s, _padding(padding, k, s, d), d, groups, padding_mode)
 
-# %% ../nbs/02_local.ipynb #37f5a0c0
+# %% ../nbs/02_local.ipynb #b1535d0c
 def _output_size(self, in_size) -> tuple[int, int]:
     "Output (height, width) for an input of `in_size`, or a `ValueError` when the kernel does not fit."
     h, w = as_pair(in_size, 'in_size', 1)
@@ -116,7 +116,7 @@ def workspace_bytes() -> int:
     "Bytes this thread's scratch buffers and pooled results hold."
     return sum(b.numel() * b.element_size() for b in _WS.buffers.values()) + sum(s.nbytes() for p in _WS.pool.values() for s in p)
 
-# %% ../nbs/02_local.ipynb #9d7e1fed
+# %% ../nbs/02_local.ipynb #e91e1097
 def scratch(slot:str, # what the buffer is for; one buffer per slot and dtype
             numel:int, like:Tensor) -> Tensor:
     "A flat scratch tensor of `numel` elements like `like`: on the CPU a persistent per-thread buffer, elsewhere a new one."
@@ -138,7 +138,7 @@ def fresh(slot:str, shape:Sequence[int], like:Tensor) -> Tensor:
     if len(pool) > 4: pool.pop(0)
     return t
 
-# %% ../nbs/02_local.ipynb #322477db
+# %% ../nbs/02_local.ipynb #9524e8a9
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
             slot:str) -> Tensor:
@@ -165,7 +165,7 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     out = fresh(slot, (n, c, h, w), y); out.view(n, -1).copy_(y.reshape(-1, n).t())
     return out
 
-# %% ../nbs/02_local.ipynb #34770ddb
+# %% ../nbs/02_local.ipynb #8f39c77a
 def windows(t:Tensor, # `(C, Hp, Wp, N)`
             g:Geometry) -> Tensor:
     "A view `(C, H_out, W_out, N, kh, kw)` of every patch of `t`."
@@ -177,7 +177,7 @@ def row_blocks(rows:int, row_bytes:int) -> tuple[list[tuple[int, int]], int]:
     r = max(1, min(rows, BLOCK_BYTES // max(row_bytes, 1)))
     return [(i, min(i + r, rows)) for i in range(0, rows, r)], r
 
-# %% ../nbs/02_local.ipynb #8c632cab
+# %% ../nbs/02_local.ipynb #10ba6e09
 def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                weights, # weights(i0, i1) -> kernels `(B, O/G, K)` of output rows i0:i1
                bias:Tensor|None, # `(H_out, W_out * G, O/G)` or None
@@ -202,7 +202,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
         y[:, i0:i1].unflatten(0, (G, og)).copy_(yb.view(rb, wo, G, n, og).permute(2, 4, 0, 1, 3) if small else yb.view(rb, wo, G, og, n).permute(2, 3, 0, 1, 4))
     return y
 
-# %% ../nbs/02_local.ipynb #1de9362b
+# %% ../nbs/02_local.ipynb #5f023a90
 def _patch_pixels(R:int, wo:int, g:Geometry, wp:int, device) -> Tensor:
     "For a block of `R` output rows starting at row 0: the padded-input pixel `(R, W_out, kh, kw)` each patch element reads."
     (kh, kw), (sh, sw), _, (dh, dw) = g[:4]
@@ -229,7 +229,7 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
     src.copy_(gc.permute(2, 3, 0, 1, 4, 5, 6))
     gxp.view(c, -1, n).index_add_(1, (pixels[:rb] + i0 * sh * wp).flatten(), src.view(c, -1, n))
 
-# %% ../nbs/02_local.ipynb #b5bd06cd
+# %% ../nbs/02_local.ipynb #98865606
 def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                 gy:Tensor, # output gradient `(O, H_out, W_out, N)`
                 weights, # as for `lc_forward`
@@ -257,7 +257,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
         if need_input: _grad_input_block(gxp, gb, weights(i0, i1), small, i0, rb, wo, g, pixels, xp)
     return gxp
 
-# %% ../nbs/02_local.ipynb #dee61da0
+# %% ../nbs/02_local.ipynb #39ba822a
 def _is_channels_last(x:Tensor) -> bool: return not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
 
 class _LocalConv2d(torch.autograd.Function):
@@ -290,7 +290,7 @@ class _LocalConv2d(torch.autograd.Function):
         gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
         return gx, gw, gb, None
 
-# %% ../nbs/02_local.ipynb #a9fe4259
+# %% ../nbs/02_local.ipynb #003a1d85
 def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
     "The locally connected product by `F.unfold` and `einsum`, for transforms and tracing."
     n, G = x.shape[0], g.groups
@@ -308,7 +308,7 @@ def _use_reference(*tensors) -> bool:
             or torch.autograd.forward_ad._current_level >= 0
             or any(t is not None and t.device.type == 'meta' for t in tensors))
 
-# %% ../nbs/02_local.ipynb #10479e8d
+# %% ../nbs/02_local.ipynb #dd328ce8
 def _autocast_dtype(device_type:str):
     "The autocast dtype for `device_type` when autocast is on there, else None."
     if device_type not in ('cpu', 'cuda', 'xpu', 'mps', 'hpu'): return None             # meta and others have no autocast
@@ -341,7 +341,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
     if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g)
 
-# %% ../nbs/02_local.ipynb #79d6df9e
+# %% ../nbs/02_local.ipynb #7d6c7532
 def local_conv2d(x:Tensor, # input `(N, C, H, W)`
                  weight:Tensor, # per-position kernels `(H_out, W_out, O, C // groups, kh, kw)`
                  bias:Tensor|None=None, # per-position biases `(O, H_out, W_out)`
@@ -383,7 +383,7 @@ class LocallyConnected2d(nn.Module):
         else: self.register_parameter('bias', None)
         self.reset_parameters()
 
-# %% ../nbs/02_local.ipynb #a2375f9a
+# %% ../nbs/02_local.ipynb #1496317f
 def _lc_reset_parameters(self):
     "Every position's kernel and bias drawn as `nn.Conv2d` draws its own."
     # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) everywhere: what nn.Conv2d's kaiming_uniform_(a=sqrt(5)) and bias init give, per position
@@ -402,7 +402,7 @@ def _lc_local_kernels(self) -> Tensor:
 LocallyConnected2d.reset_parameters, LocallyConnected2d.local_kernels = _lc_reset_parameters, _lc_local_kernels
 LocallyConnected2d.param_shapes = property(_lc_param_shapes)
 
-# %% ../nbs/02_local.ipynb #7609ad6c
+# %% ../nbs/02_local.ipynb #ad49f1a4
 def _lc_forward(self, x:Tensor, weights:Sequence[Tensor]|None=None) -> Tensor:
     "Apply the layer to `x` `(N, C, H, W)`, with its own parameters or with `weights` shaped as `param_shapes`."
     check_input(x, self.in_channels, self.in_size)
@@ -423,7 +423,7 @@ def _lc_extra_repr(self) -> str:
 
 LocallyConnected2d.forward, LocallyConnected2d.extra_repr = _lc_forward, _lc_extra_repr
 
-# %% ../nbs/02_local.ipynb #08ddb569
+# %% ../nbs/02_local.ipynb #dc281233
 @classmethod
 def _lc_from_kernels(cls, kernels:Tensor, # `(H_out, W_out, O, C // groups, kh, kw)`
                      bias:Tensor|None, # `(O, H_out, W_out)` or None
@@ -453,7 +453,7 @@ def _lc_from_conv(cls, conv:nn.Conv2d, # any `nn.Conv2d`
 
 LocallyConnected2d.from_kernels, LocallyConnected2d.from_conv = _lc_from_kernels, _lc_from_conv
 
-# %% ../nbs/02_local.ipynb #a0570ae0
+# %% ../nbs/02_local.ipynb #58eb38e1
 def _lc_load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs):
     key, version = prefix + 'weight', local_metadata.get('version')
     w = state_dict.get(key)
@@ -464,7 +464,7 @@ def _lc_load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **
 
 LocallyConnected2d._load_from_state_dict = _lc_load_from_state_dict
 
-# %% ../nbs/02_local.ipynb #eae394a4
+# %% ../nbs/02_local.ipynb #01ae8a3c
 def _lc_share_weights_(self, strength:float=1., # 0: no change; 1: every kernel becomes its group's average
                        period:int|None=None, # None: one group; k: positions with the same (row mod k, column mod k)
                        bias:bool=True, # share the biases too

@@ -83,7 +83,7 @@ def log1p_distance(coords:Tensor, centroids:Tensor, metric:Tensor) -> Tensor:
 
 SIMILARITIES = {'gaussian': squared_distance, 'inverse_distance': log_distance, 'inverse_euclidean': log1p_distance}
 
-# %% ../nbs/00_similarity.ipynb #97d85c86
+# %% ../nbs/00_similarity.ipynb #bbc3e116
 SHARPNESS = 2.       # kappa: a neighbouring centroid sits at energy kappa^2 (in units of the centroid spacing)
 
 def default_metric(centroid_grid:tuple[int, int]|None=None, # the grid (R, C), or
@@ -113,7 +113,7 @@ def _initial_centroids(centroid_grid, n_centroids, n_filters, scale, seed, devic
     m = default_metric(centroid_grid, n_centroids, **kw) if scale is None else scale * torch.eye(2, **kw)
     return c, m.expand(*c.shape[:-1], 2, 2).clone()
 
-# %% ../nbs/00_similarity.ipynb #65e7068a
+# %% ../nbs/00_similarity.ipynb #bd87d45b
 class SimilarityMaps(nn.Module):
     "The similarity `(S, H, W)` (or `(O, S, H, W)` per filter) of every output position to each of S centroids, at any output size."
     def __init__(self,
@@ -135,7 +135,7 @@ class SimilarityMaps(nn.Module):
         if trainable: self.centroids, self.metric = nn.Parameter(centroids), nn.Parameter(metric)
         else: self.register_buffer('centroids', centroids); self.register_buffer('metric', metric)
 
-# %% ../nbs/00_similarity.ipynb #48c5d8ce
+# %% ../nbs/00_similarity.ipynb #c2f5d457
 def _n_centroids(self) -> int: return self.centroids.shape[-2]
 
 def _set_similarity(self, similarity:str|Callable):
@@ -163,7 +163,7 @@ def _similarity_extra_repr(self) -> str:
 SimilarityMaps.n_centroids = property(_n_centroids)
 SimilarityMaps.set_similarity, SimilarityMaps.forward, SimilarityMaps.extra_repr = _set_similarity, _similarity_forward, _similarity_extra_repr
 
-# %% ../nbs/00_similarity.ipynb #337e9eb2
+# %% ../nbs/00_similarity.ipynb #05626124
 def resample(t:Tensor, # values on an axis of `t.shape[dim]` points spanning [0, 1]
              n:int, # points wanted
              dim:int) -> Tensor:
@@ -176,7 +176,7 @@ def resample(t:Tensor, # values on an axis of `t.shape[dim]` points spanning [0,
     f = (x - i).to(t.dtype).view(-1, *[1] * (t.dim() - dim % t.dim() - 1))
     return t.index_select(dim, i) * (1 - f) + t.index_select(dim, i + 1) * f
 
-# %% ../nbs/00_similarity.ipynb #d1258198
+# %% ../nbs/00_similarity.ipynb #42472c54
 def _check_maps_args(n_maps, out_size, n_filters):
     if isinstance(n_maps, bool) or not isinstance(n_maps, int) or n_maps < 1: raise ValueError(f"n_maps must be an int >= 1; got {n_maps!r}")
     if n_filters is not None and (isinstance(n_filters, bool) or not isinstance(n_filters, int) or n_filters < 1):
@@ -204,7 +204,7 @@ class LowRankMaps(nn.Module):
         logits = resample(self.rows, h, -1)[..., :, None] + resample(self.cols, w, -1)[..., None, :]
         return torch.softmax(logits, -3) if self.normalize else logits
 
-# %% ../nbs/00_similarity.ipynb #a5be336c
+# %% ../nbs/00_similarity.ipynb #928d4dca
 class FreeMaps(nn.Module):
     "LRLC's free combining weights: softmax over S of a logit per kernel and position, `([O,] S, H, W)`."
     def __init__(self, n_maps:int, out_size:int|tuple[int, int], normalize:bool=True, n_filters:int|None=None, device=None, dtype=None):
@@ -222,7 +222,7 @@ class FreeMaps(nn.Module):
         logits = resample(resample(self.logits, h, -2), w, -1)
         return torch.softmax(logits, -3) if self.normalize else logits
 
-# %% ../nbs/00_similarity.ipynb #b4fb924f
+# %% ../nbs/00_similarity.ipynb #1daf3a94
 class InputMaps(nn.Module):
     "Input-dependent combining weights after LRLC: `(N, S, H_out, W_out)` computed from the layer's input."
     def __init__(self, in_channels:int, n_maps:int, normalize:bool=True, dilations:Sequence[int]=(1, 2, 4, 8), device=None, dtype=None):
@@ -263,9 +263,9 @@ def centroid_image(maps:Tensor, # `(S, H, W)` similarity maps
     colors = centroid_colors(len(maps)) if colors is None else colors.float().cpu()
     if hard: return colors[maps.argmax(0)]
     w = maps.clamp_min(0); w = w / w.sum(0, keepdim=True).clamp_min(1e-12)
-    return torch.einsum('shw,sc->hwc', w, colors)
+    return torch.einsum('shw,sc->hwc', w, colors).clamp(0, 1)
 
-# %% ../nbs/00_similarity.ipynb #030d2b67
+# %% ../nbs/00_similarity.ipynb #827d0500
 def show_similarity(sim:nn.Module, # a module whose call `sim(h, w)` gives maps `([O,] S, h, w)`
                     h:int=28, w:int=28, # output size
                     ncols:int=6, # panels per row
@@ -291,7 +291,7 @@ def show_similarity(sim:nn.Module, # a module whose call `sim(h, w)` gives maps 
     fig.tight_layout()
     return fig
 
-# %% ../nbs/00_similarity.ipynb #418b10da
+# %% ../nbs/00_similarity.ipynb #54cb412a
 def fit_maps(maps:nn.Module, # a combining-weights module with trainable parameters
              target:Tensor, # `(S, H, W)` weights to approach
              steps:int=400, lr:float=0.05) -> float:
