@@ -667,4 +667,6 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
     except ValueError as e: parser.error(_line(e, 2000))                 # DataError and TrainingDiverged are ValueErrors
     except OSError as e: parser.error(f"{type(e).__name__}: {_line(e, 2000)}")   # a disk that fills up, a folder removed while running
     except KeyboardInterrupt:
-        sys.stderr.write("sisw_train: interrupted; a checkpoint holds the last finished epoch\n"); sys.exit(130)
+        try: kept = f"; {args['checkpoint']!r} holds epoch {load_checkpoint(args['checkpoint'])['epoch']}" if args['checkpoint'] else ""
+        except ValueError: kept = ""
+        sys.stderr.write(f"sisw_train: interrupted{kept}\n"); sys.exit(130)
