@@ -98,7 +98,7 @@ def _find(root:Path, stem:str) -> Path|None:
 def _is_gzip(path:Path) -> bool:
     with open(path, 'rb') as f: return f.read(2) == b'\x1f\x8b'
 
-# %% ../nbs/05_data.ipynb #bf42c34a
+# %% ../nbs/05_data.ipynb #8563b552
 def _read_idx(path:Path) -> Tensor:
     "An MNIST IDX file, gzipped or not, as `uint8` images `(N, H, W)` or labels `(N,)`, after checking what it holds."
     images = 'images' in path.name
@@ -114,14 +114,15 @@ def _read_idx(path:Path) -> Tensor:
             n = math.prod(dims)
             if not 0 < n <= 2**31: raise bad(f"announces {' x '.join(map(str, dims))} {what}, which cannot be")
             data = f.read(n + 1)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as e: raise bad(f"is a truncated or corrupt gzip file ({type(e).__name__})") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise bad(f"is a truncated or corrupt gzip file ({'zlib.error' if isinstance(e, zlib.error) else type(e).__name__})") from None
     except OSError as e: raise bad(f"cannot be read ({e.strerror or type(e).__name__})") from None
     if len(data) != n: raise bad(f"holds {len(data):,} bytes of {what} where its header announces {n:,}")
     x = torch.frombuffer(bytearray(data), dtype=torch.uint8).view(*dims)
     if not images and x.max() > 9: raise bad(f"holds the label {x.max().item()}, where MNIST's labels are 0 to 9")
     return x
 
-# %% ../nbs/05_data.ipynb #e069b0bf
+# %% ../nbs/05_data.ipynb #d8b4fa83
 def _mnist_download(dest:Path):
     "torchvision's MNIST download into the empty folder `dest` (its files land in `dest/MNIST/raw`)."
     from torchvision.datasets import MNIST
@@ -144,7 +145,7 @@ def _fetch_mnist(root:Path) -> list[Path]:
         raw.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.move(str(p), str(raw / p.name))) for p in got]
 
-# %% ../nbs/05_data.ipynb #6d9db60f
+# %% ../nbs/05_data.ipynb #d48e23b4
 def _check_pairs(*pairs):
     "Images and labels must agree in number, and all images in size."
     for xp, x, yp, y in pairs:
@@ -283,7 +284,7 @@ def _face_files(root:Path) -> tuple[list[str], list[list[Path]], Counter]:
         else: left['folder without images'] += 1
     return people, files, left
 
-# %% ../nbs/05_data.ipynb #547f07b7
+# %% ../nbs/05_data.ipynb #d6aef09e
 def _decode(p:Path) -> np.ndarray:
     "The grey pixels of an image file; a `DataError` naming the file if it cannot be decoded."
     from PIL import Image
@@ -307,7 +308,7 @@ def _shrink(x:Tensor, scale:float) -> Tensor:
     size = (round(h * scale), round(w * scale))
     return torch.cat([F.interpolate(b.float(), size=size, mode='area').round().to(torch.uint8) for b in x.split(256)])
 
-# %% ../nbs/05_data.ipynb #81b9c701
+# %% ../nbs/05_data.ipynb #29bc9c1d
 _FACES_HELP = ("point data_root (--data_root) at a folder with one sub-folder of images per person, such as the ORL faces' "
                "s1 ... s40 or Yale B's CroppedYale/yaleB01 ... yaleB39")
 
@@ -317,6 +318,14 @@ def _check_face_options(train_per_person, scale, seed):
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1):
         raise ValueError(f"scale must be a number in (0, 1] (the images' size factor), got {scale!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0: raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+def _layout_hint(root:Path, people:list[str]) -> str:
+    "What `root` may have been meant to be, when it does not hold a folder per person."
+    subs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith('.')]
+    if len(subs) == 1 and sum(x.is_dir() for x in subs[0].iterdir()) >= 2: return f" (did you mean data_root {str(subs[0])!r}?)"
+    if any(p.is_file() and _left_out(p) is None for p in root.iterdir()):
+        return " (it holds images itself: point data_root at the folder above, with one folder per person)"
+    return f" (its one sub-folder {people[0]!r} holds images; is data_root the folder of one person?)" if people else ""
 
 def _check_per_person(people:list[str], counts:list[int], train_per_person:int):
     i = min(range(len(people)), key=counts.__getitem__)
@@ -341,7 +350,7 @@ def _describe(left:Counter, sizes:Counter) -> str:
                            + f" ({', '.join(f'{n} of {h}x{w}' for (h, w), n in sizes.most_common())})")
     return ', '.join(parts) or 'nothing'
 
-# %% ../nbs/05_data.ipynb #8262007f
+# %% ../nbs/05_data.ipynb #304f6a37
 def load_faces(root:str|Path, # a folder with one sub-folder of images per person
                train_per_person:int=7, # training images per person; the rest are the test set
                seed:int=0, # seed of the per-person split
@@ -353,7 +362,7 @@ def load_faces(root:str|Path, # a folder with one sub-folder of images per perso
     if not root.is_dir(): raise DataError(f"no faces in data_root {str(root)!r}: it is {'a file' if root.exists() else 'not there'}; {_FACES_HELP}")
     people, files, left = _face_files(root)
     if len(people) < 2:
-        hint = f" (its one sub-folder {people[0]!r} holds images; is data_root the folder of one person?)" if people else ""
+        hint = _layout_hint(root, people)
         raise DataError(f"no faces in data_root {str(root)!r}: it has {_count(len(people), 'folder with images')}, and at least 2 people "
                         f"are needed{hint}; {_FACES_HELP}")
     _check_per_person(people, [len(fs) for fs in files], train_per_person)       # before reading any image
@@ -368,7 +377,7 @@ def load_faces(root:str|Path, # a folder with one sub-folder of images per perso
     _check_per_person(people, [len(fs) for fs in imgs], train_per_person)
     return _faces_data(root, people, imgs, +left, sizes, train_per_person, seed, scale)
 
-# %% ../nbs/05_data.ipynb #41a8d8ea
+# %% ../nbs/05_data.ipynb #1559f552
 def _faces_data(root:Path, people:Sequence[str], imgs:Sequence[list[np.ndarray]], left:Counter, other_sizes:Counter,
                 train_per_person:int, seed:int, scale:float|None) -> ImageData:
     "Stack, shrink and split the images that `load_faces` kept; `source` says what was left out."

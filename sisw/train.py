@@ -57,7 +57,7 @@ def class_head(kind:str, # 'dense' or 'gap'
     for a, b in zip(dims, dims[1:]): layers += [nn.Linear(a, b), nn.ReLU()]
     return nn.Sequential(*layers, nn.Linear(dims[-1], n_classes))
 
-# %% ../nbs/06_train.ipynb #94078a15
+# %% ../nbs/06_train.ipynb #695776fc
 class SISWNet(nn.Module):
     "Feature layers (each: layer, ReLU, 2x2 max-pool), then a dense or global-pooling head to the class scores."
     def __init__(self, model:str='kcp', # kind of feature layer: 'kcp', 'cnn' or 'lc'
@@ -137,7 +137,7 @@ def centroid_figure(layer:KCPConv2d, out_size:tuple[int, int], # a KCP layer and
     if title: ax.set_title(title, fontsize=9)
     return fig
 
-# %% ../nbs/06_train.ipynb #fa5a8912
+# %% ../nbs/06_train.ipynb #3de29622
 def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
 def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -145,7 +145,7 @@ def _ints(value, name:str, n:int|None=None, odd:bool=False) -> tuple[int, ...]:
     vals = (value,) if _is_int(value) else tuple(value)
     ok = all(_is_int(v) and v >= 1 and (v % 2 == 1 or not odd) for v in vals) and (len(vals) == n if n else len(vals) >= 1)
     if not ok:
-        what = f"{n} positive integers" if n else "one or more positive integers"
+        what = "a positive integer" if n == 1 else f"{n} positive integers" if n else "one or more positive integers"
         raise ValueError(f"{name} must be {what}{' (odd)' if odd else ''}, got {' '.join(map(str, vals)) or 'nothing'}")
     return vals
 
@@ -176,7 +176,7 @@ def _check_device(name:str):
     if dev is not None and (dev.type == 'cpu' or str(dev) in ok): return
     raise ValueError(f"device must be one this torch can use here ({', '.join(ok)}), got {name!r}: {_why_not(dev, ok)}")
 
-# %% ../nbs/06_train.ipynb #a95c262e
+# %% ../nbs/06_train.ipynb #28039c1e
 OPTIMIZERS = ('adam', 'sgd')
 _DEFAULTS = dict(dataset='mnist', data_root=None, train_per_person=None, scale=None, model='kcp', centroid_grid=None,
                  n_centroids=None, centroids_trainable=False, n_filters=(24, 48), kernel_sizes=(7, 3), head='dense', n_epochs=10,
@@ -198,7 +198,7 @@ def _check_numbers(c:dict):
     for k in ('centroids_trainable', 'color_coding', 'resume'):
         if not isinstance(c[k], bool): raise ValueError(f"{k} must be True or False, got {c[k]!r}")
 
-# %% ../nbs/06_train.ipynb #c7a4ddb8
+# %% ../nbs/06_train.ipynb #87f0cd80
 def _check_data_options(c:dict):
     if c['dataset'] not in DATASETS: raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {c['dataset']!r}")
     if c['dataset'] == 'digits' and c['data_root'] is not None:
@@ -292,7 +292,7 @@ def stale_temp_files(path:str|Path) -> list[Path]:
                 and stat.S_ISREG(q.lstat().st_mode)): out.append(q)
     return sorted(out)
 
-# %% ../nbs/06_train.ipynb #3c761193
+# %% ../nbs/06_train.ipynb #07ec6adf
 def _fsync_dir(folder:Path):
     try: fd = os.open(folder, os.O_RDONLY)
     except OSError: return                                  # not possible everywhere (Windows); the rename is done
@@ -314,7 +314,7 @@ def save_checkpoint(path:str|Path, state:dict):
         Path(tmp).unlink(missing_ok=True); raise
     _fsync_dir(path.parent)
 
-# %% ../nbs/06_train.ipynb #b20f46a3
+# %% ../nbs/06_train.ipynb #95a528bb
 _CK_TYPES = dict(epoch=int, model=dict, optimizer=dict, config=dict, history=list, centroids=list)
 
 def _check_checkpoint(ck, bad) -> dict:
@@ -328,7 +328,7 @@ def _check_checkpoint(ck, bad) -> dict:
     if not {'state', 'param_groups'} <= set(ck['optimizer']): raise bad("has an optimizer without state and param_groups")
     if not all(isinstance(t, Tensor) for t in ck['centroids']): raise bad("has centroids that are not tensors")
     if len(ck['history']) != ck['epoch'] or not all(isinstance(h, dict) for h in ck['history']):
-        raise bad(f"claims {ck['epoch']} epochs but has a history of {len(ck['history'])}")
+        raise bad(f"has epoch {ck['epoch']} but a history of {len(ck['history'])} entries")
     return ck
 
 def load_checkpoint(path:str|Path, map_location=None) -> dict:
@@ -344,20 +344,24 @@ def load_checkpoint(path:str|Path, map_location=None) -> dict:
     except Exception as e: raise bad(f"cannot be read ({type(e).__name__})") from None
     return _check_checkpoint(ck, bad)
 
-# %% ../nbs/06_train.ipynb #345947d2
+# %% ../nbs/06_train.ipynb #6e03d2a8
 def _nearest(p:Path) -> Path:
     "`p`, or its nearest parent that exists."
     while not os.path.lexists(p) and p.parent != p: p = p.parent
     return p
 
 def _check_writable(option:str, value:str, folder:bool):
-    "`value` must be a folder (`folder`) or a file that this user can make or replace; finding out writes nothing."
+    "`value` must be a folder (`folder`) or a file that this process can make or replace."
     p = Path(value).expanduser()
     if p.exists() and p.is_dir() != folder:
         raise ValueError(f"{option} must be {'a folder' if folder else 'a file'}, got {value!r}, which is {'a file' if folder else 'a folder'}")
     where = _nearest(p if folder else p.parent)
     if not where.is_dir(): raise ValueError(f"{option} cannot be {value!r}: {str(where)!r} is a file, not a folder")
-    if not os.access(where, os.W_OK | os.X_OK): raise ValueError(f"{option} cannot be {value!r}: {str(where)!r} is not writable")
+    why = None if os.access(where, os.W_OK | os.X_OK) else 'permission denied'
+    if why is None:                     # the sure test: root passes access() where the kernel still refuses (/sys, /proc)
+        try: fd, probe = tempfile.mkstemp(prefix='.sisw-probe-', dir=where); os.close(fd); os.unlink(probe)
+        except OSError as e: why = e.strerror or type(e).__name__
+    if why: raise ValueError(f"{option} cannot be {value!r}: {str(where)!r} is not writable ({why})")
 
 def check_paths(cfg:TrainConfig):
     "The paths `train` will write must be writable, and an existing `checkpoint` must be a sisw checkpoint to be replaced."
@@ -375,7 +379,7 @@ def check_paths(cfg:TrainConfig):
             except ValueError: raise ValueError(f"checkpoint {cfg['checkpoint']!r} exists and is not a sisw checkpoint: it is not "
                                                 "replaced; give another path") from None
 
-# %% ../nbs/06_train.ipynb #b963fb95
+# %% ../nbs/06_train.ipynb #760bf0b9
 class _Log:
     "TensorBoard writes held until `commit`: a failing epoch writes nothing, and the run's folder is made at the first commit."
     def __init__(self, folder:Path|None): self.folder, self.writer, self.pending = folder, None, []
@@ -442,7 +446,7 @@ def _log_epoch(log:_Log, net:SISWNet, cfg:TrainConfig, h:dict, trajectory:list[T
     if cfg['log_verbosity'] >= 2:
         for k, p in net.named_parameters(): log.add('histogram', k, p.detach().float().cpu().clone(), h['epoch'])
 
-# %% ../nbs/06_train.ipynb #4f0dd9a3
+# %% ../nbs/06_train.ipynb #b00504ad
 def _line(e:BaseException, limit:int=300) -> str:
     "The message of `e` on one line, cut to `limit` characters."
     return " ".join(str(e).split())[:limit]
@@ -480,7 +484,8 @@ def _restore(cfg:TrainConfig, ck:dict, net:SISWNet, opt) -> tuple[list[dict], in
                 raise ValueError(f"{where} has optimizer state {k!r} of shape {tuple(v.shape)} for a parameter of shape {tuple(p.shape)}")
     trajectory = [t.cpu() for t in ck['centroids']]
     if cfg['model'] == 'kcp' and (len(trajectory) != ck['epoch'] + 1 or any(t.shape != net.first.centroids.shape for t in trajectory)):
-        raise ValueError(f"{where} has {len(trajectory)} centroid snapshots for {ck['epoch']} epochs, or of the wrong shape")
+        raise ValueError(f"{where} has {len(trajectory)} centroid snapshots for epoch {ck['epoch']} (expected {ck['epoch'] + 1} of shape "
+                         f"{tuple(net.first.centroids.shape)})")
     return list(ck['history']), ck['epoch'], trajectory
 
 def _diverged(cfg:TrainConfig, epoch:int, what:str) -> TrainingDiverged:
@@ -489,6 +494,33 @@ def _diverged(cfg:TrainConfig, epoch:int, what:str) -> TrainingDiverged:
                             f"Nothing of epoch {epoch} was written{kept}")
 
 def _all_finite(net:nn.Module) -> bool: return bool(torch.stack([p.detach().isfinite().all() for p in net.parameters()]).all())
+
+def _watched() -> bool:
+    "Whether stderr is a terminal or a notebook's output: progress bars go only there, not into logs and pipes."
+    err = sys.stderr
+    return bool(getattr(err, 'isatty', lambda: False)()) or type(err).__module__.startswith('ipykernel')
+
+def _train_epoch(model:nn.Module, opt, data:ImageData, sampler:ShardedBatches, cfg:TrainConfig, epoch:int, device, world:int,
+                 log:_Log, show:bool) -> Tensor:
+    "One epoch of training; (summed loss, correct, count) of this process."
+    tot = torch.zeros(3, dtype=torch.float64, device=device)
+    with tqdm(sampler, desc=f"epoch {epoch + 1}/{cfg['n_epochs']}", disable=not (show and _watched()), leave=False, unit='batch') as bar:
+        for i, (idx, n_global) in enumerate(bar):
+            x, y = data.batch('train', idx, device)
+            out = model(x)
+            loss_sum = F.cross_entropy(out, y, reduction='sum')
+            opt.zero_grad(set_to_none=True)
+            (loss_sum * (world / n_global)).backward()
+            opt.step()
+            tot += _batch_stats(out, y, loss_sum)
+            if world == 1 and i % 25 == 24 and not tot[0].isfinite():                 # one device sync every 25 steps
+                raise _diverged(cfg, epoch + 1, f"training loss became {tot[0].item()}")
+            log_step, show_step = log and cfg['log_verbosity'] >= 2, show and i % 10 == 0
+            if log_step or show_step:
+                step_loss = loss_sum.item() / max(len(y), 1)                       # one device sync, only when needed
+                if log_step: log.add('scalar', 'train/step_loss', step_loss, epoch * len(sampler) + i)
+                if show_step: bar.set_postfix(loss=f"{step_loss:.3f}")
+    return tot
 
 # %% ../nbs/06_train.ipynb #af241c90
 def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset, data_root, seed, ...)`
@@ -526,23 +558,8 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
     try:
         for epoch in range(start, cfg['n_epochs']):
             sampler.set_epoch(epoch); model.train()
-            t0, tot = time.perf_counter(), torch.zeros(3, dtype=torch.float64, device=device)
-            bar = tqdm(sampler, desc=f"epoch {epoch + 1}/{cfg['n_epochs']}", disable=not show, leave=False, unit='batch')
-            for i, (idx, n_global) in enumerate(bar):
-                x, y = data.batch('train', idx, device)
-                out = model(x)
-                loss_sum = F.cross_entropy(out, y, reduction='sum')
-                opt.zero_grad(set_to_none=True)
-                (loss_sum * (world / n_global)).backward()
-                opt.step()
-                tot += _batch_stats(out, y, loss_sum)
-                if world == 1 and i % 25 == 24 and not tot[0].isfinite():                 # one device sync every 25 steps
-                    raise _diverged(cfg, epoch + 1, f"training loss became {tot[0].item()}")
-                log_step, show_step = log and cfg['log_verbosity'] >= 2, show and i % 10 == 0
-                if log_step or show_step:
-                    step_loss = loss_sum.item() / max(len(y), 1)                       # one device sync, only when needed
-                    if log_step: log.add('scalar', 'train/step_loss', step_loss, epoch * len(sampler) + i)
-                    if show_step: bar.set_postfix(loss=f"{step_loss:.3f}")
+            t0 = time.perf_counter()
+            tot = _train_epoch(model, opt, data, sampler, cfg, epoch, device, world, log, show)
             loss, correct, n = _all_sum(tot, world).tolist()
             if not math.isfinite(loss): raise _diverged(cfg, epoch + 1, f"training loss became {loss / n}")
             if not _all_finite(net): raise _diverged(cfg, epoch + 1, "weights became NaN or infinite")
@@ -650,4 +667,6 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
     except ValueError as e: parser.error(_line(e, 2000))                 # DataError and TrainingDiverged are ValueErrors
     except OSError as e: parser.error(f"{type(e).__name__}: {_line(e, 2000)}")   # a disk that fills up, a folder removed while running
     except KeyboardInterrupt:
-        sys.stderr.write("sisw_train: interrupted; a checkpoint holds the last finished epoch\n"); sys.exit(130)
+        try: kept = f"; {args['checkpoint']!r} holds epoch {load_checkpoint(args['checkpoint'])['epoch']}" if args['checkpoint'] else ""
+        except ValueError: kept = ""
+        sys.stderr.write(f"sisw_train: interrupted{kept}\n"); sys.exit(130)
