@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .similarity import centroid_colors, centroid_image
 from .local import LocallyConnected2d
-from .kcp import KCPConv2d, local_kernel_image
+from .kcp import KCPConv2d, local_kernel_image, COMBINING
 from .data import DATASETS, ImageData, ShardedBatches, load_dataset
 from .cli import cli_parser, parse_cli
 
@@ -79,7 +79,8 @@ class SISWNet(nn.Module):
             if h < 2 or w < 2:
                 raise ValueError(f"n_filters {list(n_filters)}: {len(n_filters)} layers with pooling do not fit a {in_shape[1]}x{in_shape[2]} "
                                  f"input (layer {i + 1} would see {h}x{w})")
-            layers += [feature_layer(model, c, f, k, (h, w), **kcp), nn.ReLU(), nn.MaxPool2d(2)]
+            opts = {**kcp, 'out_size': (h, w)} if kcp.get('combining') in ('lowrank', 'free') else kcp   # size-keeping layers
+            layers += [feature_layer(model, c, f, k, (h, w), **opts), nn.ReLU(), nn.MaxPool2d(2)]
             c, h, w = f, h // 2, w // 2
         self.model, self.in_shape, self.head_kind = model, tuple(in_shape), head
         self.features = nn.Sequential(*layers)
@@ -96,8 +97,10 @@ class SISWNet(nn.Module):
 def layer_kernels(layer:nn.Module, # the first feature layer
                   out_size:tuple[int, int], # its output size
                  ) -> tuple[Tensor, Tensor|None]:
-    "`(kernels (H, W, O, C, kh, kw), maps (S, H, W) or None)` of a KCP, locally connected or convolution layer."
+    "`(kernels (H, W, O, C, kh, kw), maps (S, H, W) or (O, S, H, W), or None)` of a KCP, locally connected or convolution layer."
     with torch.no_grad():
+        if isinstance(layer, KCPConv2d) and layer.combining == 'input':                # weights depend on the image: the S kernels
+            return layer.weight.detach().float().cpu()[None, :, 0:1].transpose(1, 2).flatten(1, 2)[:, :, None], None
         if isinstance(layer, KCPConv2d):
             return layer.local_kernels(*out_size).float().cpu(), layer.similarity_maps(*out_size).float().cpu()
         if isinstance(layer, LocallyConnected2d): return layer.local_kernels().float().cpu(), None
@@ -123,15 +126,17 @@ def centroid_figure(layer:KCPConv2d, out_size:tuple[int, int], # a KCP layer and
     fig, ax = (plt.subplots(figsize=(3.2, 3.2)) if ax is None else (ax.figure, ax))
     h, w = out_size
     with torch.no_grad(): maps = layer.similarity_maps(h, w).float().cpu()
+    if maps.dim() == 4: maps = maps[0]                                                # per filter: filter 0's
     ax.imshow(centroid_image(maps)); ax.set_xticks([]); ax.set_yticks([])
     colors, scale = centroid_colors(len(maps)), torch.tensor([h - 1, w - 1])
     if trajectory is not None and len(trajectory) > 1:
-        path = torch.stack([t.float().cpu() for t in trajectory]) * scale             # (T, S, 2) in pixels
+        path = torch.stack([(t[0] if t.dim() == 3 else t).float().cpu() for t in trajectory]) * scale   # (T, S, 2) in pixels
         for s in range(path.shape[1]):
             ax.plot(path[:, s, 1], path[:, s, 0], '-', color='white', lw=2.5)
             ax.plot(path[:, s, 1], path[:, s, 0], '-', color=colors[s].tolist(), lw=1.2)
             ax.plot(path[0, s, 1], path[0, s, 0], 'o', ms=4, mfc='none', mec='white')
-    c = layer.centroids.detach().float().cpu() * scale
+    c = layer.centroids.detach().float().cpu()
+    c = (c[0] if c.dim() == 3 else c) * scale
     ax.scatter(c[:, 1], c[:, 0], c=colors.tolist(), s=45, edgecolors='black', linewidths=1, zorder=3)
     ax.set_xlim(-0.5, w - 0.5); ax.set_ylim(h - 0.5, -0.5)
     if title: ax.set_title(title, fontsize=9)
@@ -181,21 +186,24 @@ OPTIMIZERS = ('adam', 'sgd')
 _DEFAULTS = dict(dataset='mnist', data_root=None, train_per_person=None, scale=None, model='kcp', centroid_grid=None,
                  n_centroids=None, centroids_trainable=False, n_filters=(24, 48), kernel_sizes=(7, 3), head='dense', n_epochs=10,
                  batch_size=64, optimizer='adam', lr=1e-3, seed=0, device=None, logdir=None, run_name=None, log_verbosity=0,
-                 color_coding=False, checkpoint=None, resume=False)
+                 color_coding=False, checkpoint=None, resume=False, per_filter=False, combining='centroids', share_every=0,
+                 share_strength=1.0, eval_every=1)
 # what must agree between a checkpoint and the run that resumes it (a checkpoint without a key has its default)
 _RUN_KEYS = ('dataset', 'train_per_person', 'scale', 'model', 'centroid_grid', 'n_centroids', 'centroids_trainable', 'n_filters',
-             'kernel_sizes', 'head', 'batch_size', 'optimizer', 'lr', 'seed')
+             'kernel_sizes', 'head', 'batch_size', 'optimizer', 'lr', 'seed', 'per_filter', 'combining', 'share_every', 'share_strength')
 
 def _norm(v): return list(v) if isinstance(v, tuple) else v     # as a checkpoint stores it
 
 def _check_numbers(c:dict):
-    for k in ('n_epochs', 'log_verbosity'):
+    for k in ('n_epochs', 'log_verbosity', 'share_every', 'eval_every'):
         if not _is_int(c[k]) or c[k] < 0: raise ValueError(f"{k} must be a non-negative integer, got {c[k]!r}")
+    if not _is_num(c['share_strength']) or not 0 < c['share_strength'] <= 1:
+        raise ValueError(f"share_strength must be a number in (0, 1], got {c['share_strength']!r}")
     if c['log_verbosity'] > 2: raise ValueError(f"log_verbosity must be 0, 1 or 2, got {c['log_verbosity']}")
     if not _is_int(c['seed']) or not 0 <= c['seed'] < 2**32: raise ValueError(f"seed must be an integer from 0 to 4294967295, got {c['seed']!r}")
     if not _is_int(c['batch_size']) or c['batch_size'] < 1: raise ValueError(f"batch_size must be a positive integer, got {c['batch_size']!r}")
     if not _is_num(c['lr']) or c['lr'] <= 0: raise ValueError(f"lr must be a finite number > 0, got {c['lr']!r}")
-    for k in ('centroids_trainable', 'color_coding', 'resume'):
+    for k in ('centroids_trainable', 'color_coding', 'resume', 'per_filter'):
         if not isinstance(c[k], bool): raise ValueError(f"{k} must be True or False, got {c[k]!r}")
 
 # %% ../nbs/06_train.ipynb #87f0cd80
@@ -219,6 +227,14 @@ def _check_names(c:dict):
     if c['resume'] and not c['checkpoint']: raise ValueError("resume needs checkpoint: the file to resume from")
     if c['device'] is not None: _check_device(c['device'])
 
+# %% ../nbs/06_train.ipynb #92ee11a3
+def _check_kcp_options(c:dict):
+    "The KCP layer's own checks of the combining options, on a one-channel layer, before any work."
+    if c['combining'] not in COMBINING: raise ValueError(f"combining must be one of {', '.join(COMBINING)}, got {c['combining']!r}")
+    opts = dict(centroid_grid=c['centroid_grid'], n_centroids=c['n_centroids'], centroids_trainable=c['centroids_trainable'],
+                per_filter=c['per_filter'], combining=c['combining'])
+    KCPConv2d(1, 1, 1, out_size=(1, 1) if c['combining'] in ('lowrank', 'free') else None, **opts)   # raises the ValueError, if any
+
 # %% ../nbs/06_train.ipynb #4f6ded61
 class TrainConfig(dict):
     "The options of one training run (as `sisw_train`'s), checked."
@@ -237,8 +253,11 @@ class TrainConfig(dict):
         if c['centroid_grid'] is not None and c['n_centroids'] is not None:
             raise ValueError(f"give centroid_grid or n_centroids, not both; got centroid_grid {c['centroid_grid']} and n_centroids {c['n_centroids']}")
         if c['model'] != 'kcp':
-            for k in ('centroid_grid', 'n_centroids', 'centroids_trainable'):
+            for k in ('centroid_grid', 'n_centroids', 'centroids_trainable', 'per_filter'):
                 if c[k] not in (None, False): raise ValueError(f"{k} applies to model kcp only, got it with model {c['model']!r}")
+            if c['combining'] != 'centroids': raise ValueError(f"combining applies to model kcp only, got it with model {c['model']!r}")
+        else: _check_kcp_options(c)
+        if c['share_every'] and c['model'] != 'lc': raise ValueError(f"share_every applies to model lc only, got it with model {c['model']!r}")
         c['n_filters'] = _ints(c['n_filters'], 'n_filters')
         c['kernel_sizes'] = _ints(c['kernel_sizes'], 'kernel_sizes', len(c['n_filters']), odd=True)
         if c['optimizer'] not in OPTIMIZERS: raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {c['optimizer']!r}")
@@ -254,7 +273,10 @@ class TrainConfig(dict):
         s += f"-{self['model']}"
         if self['model'] == 'kcp':
             s += f"-n{self['n_centroids']}" if self['n_centroids'] else "-g{}x{}".format(*(self['centroid_grid'] or (2, 2)))
+            if self['combining'] != 'centroids': s += f"-{self['combining']}"
+            if self['per_filter']: s += "-perfilter"
             if self['centroids_trainable']: s += "-trainable"
+        if self['share_every']: s += f"-share{self['share_every']}x{self['share_strength']:g}"
         s += f"-f{'.'.join(map(str, self['n_filters']))}"
         if self['head'] != 'dense': s += f"-{self['head']}"
         return s + f"-seed{self['seed']}"
@@ -433,15 +455,17 @@ def _log_pictures(log:_Log, net:SISWNet, step:int, cfg:TrainConfig, trajectory:l
     if not log: return
     layer, size = net.first, net.first_out_size
     log.add('image', 'kernels/grey', kernel_tiles(layer, size), step, dataformats='HWC')
-    if isinstance(layer, KCPConv2d):
-        if cfg['color_coding']: log.add('image', 'kernels/colour', kernel_tiles(layer, size, color=True), step, dataformats='HWC')
+    if isinstance(layer, KCPConv2d) and layer.combining != 'input' and cfg['color_coding']:
+        log.add('image', 'kernels/colour', kernel_tiles(layer, size, color=True), step, dataformats='HWC')
+    if _has_centroids(net):
         log.add('figure', 'centroids', centroid_figure(layer, size, trajectory if cfg['centroids_trainable'] else None), step)
         log.add('scalar', 'centroids/mean_distance_moved', (trajectory[-1] - trajectory[0]).norm(dim=-1).mean().item(), step)
 
 def _log_epoch(log:_Log, net:SISWNet, cfg:TrainConfig, h:dict, trajectory:list[Tensor]):
     if not log: return
     for k in ('loss', 'acc'):
-        log.add('scalar', f'train/{k}', h[f'train_{k}'], h['epoch']); log.add('scalar', f'test/{k}', h[f'test_{k}'], h['epoch'])
+        log.add('scalar', f'train/{k}', h[f'train_{k}'], h['epoch'])
+        if math.isfinite(h[f'test_{k}']): log.add('scalar', f'test/{k}', h[f'test_{k}'], h['epoch'])
     if cfg['log_verbosity'] >= 1: _log_pictures(log, net, h['epoch'], cfg, trajectory)
     if cfg['log_verbosity'] >= 2:
         for k, p in net.named_parameters(): log.add('histogram', k, p.detach().float().cpu().clone(), h['epoch'])
@@ -459,7 +483,8 @@ def _check_same_run(cfg:TrainConfig, ck:dict):
 
 def _build(cfg:TrainConfig, data:ImageData, device) -> tuple[SISWNet, torch.optim.Optimizer]:
     "The network and its optimiser; the network runs on two images first, so a network that cannot run fails here."
-    kcp = dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'])
+    kcp = dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'],
+               per_filter=cfg['per_filter'], combining=cfg['combining'])
     try:
         net = SISWNet(cfg['model'], data.shape, data.n_classes, cfg['n_filters'], cfg['kernel_sizes'], head=cfg['head'],
                       **(kcp if cfg['model'] == 'kcp' else {})).to(device)
@@ -483,7 +508,7 @@ def _restore(cfg:TrainConfig, ck:dict, net:SISWNet, opt) -> tuple[list[dict], in
             if isinstance(v, Tensor) and v.ndim and v.shape != p.shape:
                 raise ValueError(f"{where} has optimizer state {k!r} of shape {tuple(v.shape)} for a parameter of shape {tuple(p.shape)}")
     trajectory = [t.cpu() for t in ck['centroids']]
-    if cfg['model'] == 'kcp' and (len(trajectory) != ck['epoch'] + 1 or any(t.shape != net.first.centroids.shape for t in trajectory)):
+    if _has_centroids(net) and (len(trajectory) != ck['epoch'] + 1 or any(t.shape != net.first.centroids.shape for t in trajectory)):
         raise ValueError(f"{where} has {len(trajectory)} centroid snapshots for epoch {ck['epoch']} (expected {ck['epoch'] + 1} of shape "
                          f"{tuple(net.first.centroids.shape)})")
     return list(ck['history']), ck['epoch'], trajectory
@@ -493,12 +518,19 @@ def _diverged(cfg:TrainConfig, epoch:int, what:str) -> TrainingDiverged:
     return TrainingDiverged(f"training diverged: the {what} in epoch {epoch} ({cfg['optimizer']}, lr {cfg['lr']:g}); try a smaller lr. "
                             f"Nothing of epoch {epoch} was written{kept}")
 
+def _has_centroids(net:nn.Module) -> bool: return isinstance(net.first, KCPConv2d) and net.first.centroids is not None
+
 def _all_finite(net:nn.Module) -> bool: return bool(torch.stack([p.detach().isfinite().all() for p in net.parameters()]).all())
 
 def _watched() -> bool:
     "Whether stderr is a terminal or a notebook's output: progress bars go only there, not into logs and pipes."
     err = sys.stderr
     return bool(getattr(err, 'isatty', lambda: False)()) or type(err).__module__.startswith('ipykernel')
+
+def _share(model:nn.Module, strength:float):
+    "Dynamic weight sharing (Pogodin et al.): every locally connected layer's kernels towards their average."
+    for m in model.modules():
+        if isinstance(m, LocallyConnected2d): m.share_weights_(strength)
 
 def _train_epoch(model:nn.Module, opt, data:ImageData, sampler:ShardedBatches, cfg:TrainConfig, epoch:int, device, world:int,
                  log:_Log, show:bool) -> Tensor:
@@ -512,6 +544,7 @@ def _train_epoch(model:nn.Module, opt, data:ImageData, sampler:ShardedBatches, c
             opt.zero_grad(set_to_none=True)
             (loss_sum * (world / n_global)).backward()
             opt.step()
+            if cfg['share_every'] and (epoch * len(sampler) + i + 1) % cfg['share_every'] == 0: _share(model, cfg['share_strength'])
             tot += _batch_stats(out, y, loss_sum)
             if world == 1 and i % 25 == 24 and not tot[0].isfinite():                 # one device sync every 25 steps
                 raise _diverged(cfg, epoch + 1, f"training loss became {tot[0].item()}")
@@ -539,7 +572,7 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
     torch.manual_seed(cfg['seed'])
     net, opt = _build(cfg, data, device)
     history, start = [], 0
-    trajectory = [net.first.centroids.detach().cpu().clone()] if cfg['model'] == 'kcp' else []
+    trajectory = [net.first.centroids.detach().cpu().clone()] if _has_centroids(net) else []
     if ck: history, start, trajectory = _restore(cfg, ck, net, opt)
 
     group = world > 1
@@ -563,8 +596,10 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
             loss, correct, n = _all_sum(tot, world).tolist()
             if not math.isfinite(loss): raise _diverged(cfg, epoch + 1, f"training loss became {loss / n}")
             if not _all_finite(net): raise _diverged(cfg, epoch + 1, "weights became NaN or infinite")
-            test_loss, test_acc = evaluate(net, data, device, rank=rank, world=world)
-            if not math.isfinite(test_loss): raise _diverged(cfg, epoch + 1, f"test loss became {test_loss}")
+            test_loss = test_acc = float('nan')
+            if epoch + 1 == cfg['n_epochs'] or (cfg['eval_every'] and (epoch + 1) % cfg['eval_every'] == 0):
+                test_loss, test_acc = evaluate(net, data, device, rank=rank, world=world)
+                if not math.isfinite(test_loss): raise _diverged(cfg, epoch + 1, f"test loss became {test_loss}")
             history.append(dict(epoch=epoch + 1, train_loss=loss / n, train_acc=correct / n, test_loss=test_loss, test_acc=test_acc,
                                 seconds=time.perf_counter() - t0))
             if trajectory: trajectory.append(net.first.centroids.detach().cpu().clone())
@@ -593,7 +628,7 @@ def results_table(runs:dict[str, dict], # name -> what `train` returned
     rows = [head + (" command |" if command else ""), "|---|---:|---:|---:|---:|" + ("---|" if command else "")]
     for name, r in runs.items():
         h = r['history']
-        best = max(h, key=lambda e: e['test_acc'])
+        best = max((e for e in h if math.isfinite(e['test_acc'])), key=lambda e: e['test_acc'])
         secs = sum(e['seconds'] for e in h) / len(h)
         row = f"| {name} | {n_params(r['model']):,} | {r['test_acc']:.2%} | {best['test_acc']:.2%} ({best['epoch']}) | {secs:.2f} |"
         rows.append(row + (f" `{r['config'].command()}` |" if command else ""))
@@ -650,11 +685,16 @@ def sisw_train(
     color_coding:bool=False, # also draw the kernels coloured by their nearest centroid
     checkpoint:str=None, # file to write after every epoch (atomically)
     resume:bool=False, # continue from --checkpoint's last finished epoch
+    per_filter:bool=False, # kcp: every output filter owns its centroids (trainable, or random with --n_centroids)
+    combining:str='centroids', # kcp: centroids, or LRLC's learned weights lowrank, free or input (see KCPConv2d)
+    share_every:int=0, # lc: every N steps, move each layer's kernels towards their average (dynamic weight sharing); 0: never
+    share_strength:float=1.0, # lc: how far each sharing step moves them, in (0, 1]; 1: the average itself
+    eval_every:int=1, # evaluate on the test set every N epochs (and after the last); 0: after the last only
 ):
     "Train a network of KCP, convolution or locally connected layers (the original demo's train.py)."
     return train(**{k: v for k, v in locals().items()})
 
-CHOICES = dict(dataset=DATASETS, model=MODELS, head=HEADS, optimizer=OPTIMIZERS)
+CHOICES = dict(dataset=DATASETS, model=MODELS, head=HEADS, optimizer=OPTIMIZERS, combining=COMBINING)
 
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
         ):
