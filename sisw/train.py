@@ -227,7 +227,7 @@ def _check_names(c:dict):
     if c['resume'] and not c['checkpoint']: raise ValueError("resume needs checkpoint: the file to resume from")
     if c['device'] is not None: _check_device(c['device'])
 
-# %% ../nbs/06_train.ipynb #92ee11a3
+# %% ../nbs/06_train.ipynb #35a58c40
 def _check_kcp_options(c:dict):
     "The KCP layer's own checks of the combining options, on a one-channel layer, before any work."
     if c['combining'] not in COMBINING: raise ValueError(f"combining must be one of {', '.join(COMBINING)}, got {c['combining']!r}")
@@ -481,13 +481,17 @@ def _check_same_run(cfg:TrainConfig, ck:dict):
     if diff: raise ValueError(f"checkpoint {cfg['checkpoint']!r} is of another run: it has " +
                               ', '.join(f"{k} {old.get(k, _DEFAULTS[k])!r} (this run: {cfg[k]!r})" for k in diff))
 
+def _build_options(cfg:TrainConfig) -> dict:
+    "The KCP layers' options of a run (none for the other models)."
+    if cfg['model'] != 'kcp': return {}
+    return dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'],
+                per_filter=cfg['per_filter'], combining=cfg['combining'])
+
 def _build(cfg:TrainConfig, data:ImageData, device) -> tuple[SISWNet, torch.optim.Optimizer]:
     "The network and its optimiser; the network runs on two images first, so a network that cannot run fails here."
-    kcp = dict(centroid_grid=cfg['centroid_grid'], n_centroids=cfg['n_centroids'], centroids_trainable=cfg['centroids_trainable'],
-               per_filter=cfg['per_filter'], combining=cfg['combining'])
     try:
         net = SISWNet(cfg['model'], data.shape, data.n_classes, cfg['n_filters'], cfg['kernel_sizes'], head=cfg['head'],
-                      **(kcp if cfg['model'] == 'kcp' else {})).to(device)
+                      **_build_options(cfg)).to(device)
         with torch.no_grad(): net.eval()(data.batch('train', torch.arange(min(2, len(data.train_x))), device)[0])
     except (RuntimeError, MemoryError) as e:
         c, h, w = data.shape
