@@ -17,8 +17,8 @@ from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broad
 from .cli import parse_cli
 
 # %% auto #0
-__all__ = ['SUITE', 'peak_memory', 'Shape', 'bench_layers', 'time_step', 'run_benchmark', 'format_table', 'format_choices',
-           'sisw_bench', 'main']
+__all__ = ['SUITE', 'peak_memory', 'Shape', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark', 'format_table',
+           'format_choices', 'sisw_bench', 'main']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -87,11 +87,22 @@ SUITE = (
     Shape('small batch', 8, 24, 48, (14, 14), 5), Shape('one image', 1, 16, 16, (32, 32), 3),
 )
 
+# %% ../nbs/04_benchmark.ipynb #cb639ccf
+def mode_layers(shape:Shape, S:int=9, device='cpu') -> dict[str, tuple[nn.Module, list[Tensor]]]:
+    "KCP layers with `S` pairs and each other kind of combining weights (method 'auto'): per-filter centroids, LRLC's low-rank, free and input-dependent weights."
+    kw = dict(**shape.conv_args(), device=device, n_centroids=S)
+    made = {'per filter': KCPConv2d(shape.c_in, shape.c_out, shape.k, per_filter=True, **kw),
+            'lowrank': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='lowrank', out_size=shape.out_size, **kw),
+            'free': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='free', out_size=shape.out_size, **kw),
+            'input': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='input', **kw)}
+    return {f'KCPConv2d S={S} {mode}': (layer, list(layer.parameters())) for mode, layer in made.items()}
+
 # %% ../nbs/04_benchmark.ipynb #3729b004
 def bench_layers(shape:Shape, n_centroids:Sequence[int]=(4, 9), # the KCP layers' S
                  peers:bool=True, # the published formulations that run at every shape
                  baselines:bool=False, # also the dense 6-D weight and the broadcast product (slow, memory-hungry)
-                 device='cpu') -> dict[str, tuple[Callable[[Tensor], Tensor], list[Tensor]]]:
+                 device='cpu', modes:bool=False, # also the other combining weights (`mode_layers`) at the largest S
+                ) -> dict[str, tuple[Callable[[Tensor], Tensor], list[Tensor]]]:
     "`{name: (forward, parameters)}` for every layer compared at this shape."
     kw = dict(**shape.conv_args(), device=device)
     conv, lc = nn.Conv2d(shape.c_in, shape.c_out, shape.k, **kw), LocallyConnected2d(shape.c_in, shape.c_out, shape.size, shape.k, **kw)
@@ -100,6 +111,7 @@ def bench_layers(shape:Shape, n_centroids:Sequence[int]=(4, 9), # the KCP layers
         for method in ('conv', 'local'):
             kcp = KCPConv2d(shape.c_in, shape.c_out, shape.k, n_centroids=S, method=method, **kw)
             layers[f'KCPConv2d S={S} {method}'] = (kcp, list(kcp.parameters()))
+    if modes: layers.update(mode_layers(shape, max(n_centroids), device))
     if (peers or baselines) and shape.groups == 1:
         kernels, b = lc.local_kernels().detach().clone().requires_grad_(), lc.bias.detach().clone().requires_grad_()
         geo = dict(stride=lc.stride, padding=(shape.padding,) * 2, dilation=lc.dilation)
@@ -142,12 +154,12 @@ def _measure(shape:Shape, layers:dict, rounds:int, device, progress:bool) -> dic
 
 # %% ../nbs/04_benchmark.ipynb #151a36c0
 def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9), rounds:int=7, peers:bool=True, baselines:bool=False,
-                  device='cpu', progress:bool=True) -> list[dict]:
+                  device='cpu', progress:bool=True, modes:bool=False) -> list[dict]:
     "Per shape and layer: parameters, median time, median per-round ratio to `nn.Conv2d`, peak memory; and the KCP auto rows."
     rows = []
     for shape in shapes:
         torch.manual_seed(0)
-        layers = bench_layers(shape, n_centroids, peers, baselines, device)
+        layers = bench_layers(shape, n_centroids, peers, baselines, device, modes)
         times, mem = _measure(shape, layers, rounds, device, progress)
         ratio = lambda name: statistics.median(t / c for t, c in zip(times[name], times['nn.Conv2d']))
         row = lambda layer, name, **kw: dict(shape=shape.name, describe=shape.describe(), layer=layer, params=sum(p.numel() for p in layers[name][1]),
@@ -209,11 +221,12 @@ def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of -
                threads:int=0, # CPU threads for torch (0: torch's default)
                no_baselines:bool=False, # with --shapes: leave out the dense 6-D weight and the broadcast product
                no_peers:bool=False, # leave out the published formulations that run at every shape
+               modes:bool=False, # also KCP layers with the other combining weights (per filter, lowrank, free, input) at the largest S
               ):
     "Time forward + backward of sisw's layers against nn.Conv2d and the published formulations, side by side in one process."
     if threads: torch.set_num_threads(threads)
     todo = SUITE if suite else _parse_shapes(shapes, batch_size)
-    rows = run_benchmark(todo, tuple(n_centroids), rounds, not no_peers, not (suite or no_baselines), device, sys.stderr.isatty())
+    rows = run_benchmark(todo, tuple(n_centroids), rounds, not no_peers, not (suite or no_baselines), device, sys.stderr.isatty(), modes)
     name = torch.cuda.get_device_name() if device == 'cuda' else f"CPU, {torch.get_num_threads()} threads"
     print(f"sisw_bench: {'the suite' if suite else f'batch {batch_size}'}, S={','.join(map(str, n_centroids))}, {rounds} rounds, {name}, torch {torch.__version__}")
     print(format_table(rows)); print(); print(format_choices(rows))
