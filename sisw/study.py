@@ -33,11 +33,13 @@ def _key(cfg:TrainConfig) -> str:
 def cached_train(folder:str|Path|None=None, # cache folder; `run_dir()` by default
                  data=None, # the data (`ImageData`), or None to load it from the options
                  keep_model:bool=False, # also save the trained weights (for pictures), beside the JSON
-                 **options) -> dict:
+                 cached_only:bool=False, # return None instead of training when the run is not in the cache
+                 **options) -> dict|None:
     "The result of `train(**options)`, from the cache when it holds this run: options, history, test_acc, params, command, seconds."
     cfg = TrainConfig(**options)
     folder = Path(folder or run_dir()); path = folder / f"{_key(cfg)}.json"
     if path.exists(): return json.loads(path.read_text())
+    if cached_only: return None
     t = time.time()
     r = train(data=data, progress=False, **options)
     out = dict(options={k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}, history=r['history'],
