@@ -32,7 +32,7 @@ HEADS = ('dense', 'gap')
 def feature_layer(model:str, # 'kcp', 'cnn' or 'lc'
                   in_channels:int, out_channels:int, kernel_size:int,
                   in_size:tuple[int, int], # input height and width (the locally connected layer needs them)
-                  **kcp, # `KCPConv2d` options: centroid_grid, n_centroids, centroids_trainable, similarity, ...
+                  **kcp, # KCPConv2d options: centroid_grid, n_centroids, centroids_trainable, similarity, ...
                  ) -> nn.Module:
     "One size-keeping feature layer of the given kind."
     p = kernel_size // 2
@@ -67,7 +67,7 @@ class SISWNet(nn.Module):
                  kernel_sizes:Sequence[int]=(7, 3), # odd kernel size of each feature layer
                  hidden:Sequence[int]=(128, 256), # units of the dense head's hidden layers (not used by 'gap')
                  head:str='dense', # 'dense': dense layers on the flattened maps; 'gap': global average pooling, one linear layer
-                 **kcp, # `KCPConv2d` options for model 'kcp'
+                 **kcp, # KCPConv2d options for model 'kcp'
                 ):
         super().__init__()
         if len(n_filters) != len(kernel_sizes):
@@ -107,7 +107,7 @@ def layer_kernels(layer:nn.Module, # the first feature layer
         w = layer.weight.detach().float().cpu()                      # (O, C, kh, kw)
         return w[None, :, None], None                                # one row of O "positions", channel 0 each
 
-def kernel_tiles(layer:nn.Module, out_size:tuple[int, int], # as for `layer_kernels`
+def kernel_tiles(layer:nn.Module, out_size:tuple[int, int], # as for layer_kernels
                  color:bool=False, # tint by the nearest centroid (KCP layers)
                  n:int=6, # sub-grid of n x n output positions
                  out_channel:int=0, in_channel:int=0) -> Tensor:
@@ -562,7 +562,7 @@ def _train_epoch(model:nn.Module, opt, data:ImageData, sampler:ShardedBatches, c
 # %% ../nbs/06_train.ipynb #af241c90
 def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset, data_root, seed, ...)`
           progress:bool=True, # progress bars and the final line (rank 0)
-          **options, # the options of `TrainConfig` (as `sisw_train`'s)
+          **options, # the options of TrainConfig (as sisw_train's)
          ) -> dict:
     "Train one configuration; returns `model`, `history` (per epoch), `centroids` (per epoch, KCP) and `config`."
     cfg = TrainConfig(**options)
@@ -624,8 +624,8 @@ def train(data:ImageData|None=None, # the data; by default `load_dataset(dataset
     return dict(model=net, history=history, centroids=trajectory, config=cfg, test_acc=test_acc, test_loss=test_loss, data=data)
 
 # %% ../nbs/06_train.ipynb #0eaee256
-def results_table(runs:dict[str, dict], # name -> what `train` returned
-                  command:bool=True, # add the `sisw_train` command line of each run
+def results_table(runs:dict[str, dict], # name -> what train returned
+                  command:bool=True, # add the sisw_train command line of each run
                  ) -> str:
     "A Markdown table with one row per run."
     head = "| run | parameters | test accuracy | best (epoch) | s / epoch |"
@@ -638,7 +638,7 @@ def results_table(runs:dict[str, dict], # name -> what `train` returned
         rows.append(row + (f" `{r['config'].command()}` |" if command else ""))
     return "\n".join(rows)
 
-def seeds_table(runs:dict[str, list[dict]], # name -> what `train` returned, one per seed
+def seeds_table(runs:dict[str, list[dict]], # name -> what train returned, one per seed
                ) -> str:
     "A Markdown table of mean ± standard deviation of the final test accuracy over seeds."
     rows = ["| run | parameters | seeds | test accuracy (mean ± std) | min | max | s / epoch |", "|---|---:|---:|---:|---:|---:|---:|"]
@@ -650,7 +650,7 @@ def seeds_table(runs:dict[str, list[dict]], # name -> what `train` returned, one
                     f"{acc.max():.2%} | {secs:.2f} |")
     return "\n".join(rows)
 
-def plot_curves(runs:dict[str, dict], # name -> what `train` returned
+def plot_curves(runs:dict[str, dict], # name -> what train returned
                 figsize=(9, 3.2)):
     "Test accuracy and training loss per epoch, one line per run."
     import matplotlib.pyplot as plt
@@ -700,7 +700,7 @@ def sisw_train(
 
 CHOICES = dict(dataset=DATASETS, model=MODELS, head=HEADS, optimizer=OPTIMIZERS, combining=COMBINING)
 
-def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
+def main(argv:list[str]|None=None, # command line, program name first; sys.argv by default
         ):
     "Console entry point of `sisw_train`: bad options, paths, data and checkpoints, and divergence, are one line on stderr and exit code 2."
     parser, args = parse_cli(sisw_train.__wrapped__, 'sisw_train', argv, CHOICES)
