@@ -397,12 +397,12 @@ def _faces_data(root:Path, people:Sequence[str], imgs:Sequence[list[np.ndarray]]
 # %% ../nbs/05_data.ipynb #7314920f
 DATASETS = ('mnist', 'digits', 'cifar10', 'faces')
 
-def load_dataset(name:str, # one of `DATASETS`
+def load_dataset(name:str, # one of DATASETS
                  root:str|Path|None=None, # data folder; './data' for mnist and cifar10 by default; required for faces
                  seed:int=0, # seed of any split
-                 download:bool=True, # let torchvision download mnist / cifar10 into an empty `root`
+                 download:bool=True, # let torchvision download mnist / cifar10 into an empty root
                  train_per_person:int|None=None, # faces: training images per person (7 when None)
-                 scale:float|None=None, # faces: image scale (see `load_faces`)
+                 scale:float|None=None, # faces: image scale (see load_faces)
                 ) -> ImageData:
     "Load the data set `name`."
     if name not in DATASETS: raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {name!r}")

@@ -30,7 +30,7 @@ def mix_kernels(weight:Tensor, # the kernels `(S, O, C // groups, kh, kw)`
     return torch.einsum('oshw,so...->hwo...', maps, weight)
 
 def mix_bias(bias:Tensor, # the biases `(S, O)`
-             maps:Tensor, # as for `mix_kernels`
+             maps:Tensor, # as for mix_kernels
             ) -> Tensor:
     "Locally weighted biases sum_s w_s(p) b_s, `(O, H_out, W_out)`."
     if _shared(maps): return torch.einsum('shw,so->ohw', maps, bias)
@@ -238,19 +238,19 @@ class KCPConv2d(nn.Module):
                  out_channels:int, # O, output channels
                  kernel_size:int|tuple[int, int], # (kh, kw)
                  stride:int|tuple[int, int]=1,
-                 padding:int|tuple[int, int]|str=0, # per side, or 'same' / 'valid' (as in `nn.Conv2d`)
+                 padding:int|tuple[int, int]|str=0, # per side, or 'same' / 'valid' (as in nn.Conv2d)
                  dilation:int|tuple[int, int]=1,
                  groups:int=1, # split channels into this many independent groups
                  bias:bool=True, # a bias per kernel, mixed like the kernels
                  padding_mode:str='zeros', # 'zeros', 'reflect', 'replicate' or 'circular'
-                 centroid_grid:int|tuple[int, int]|None=None, # S = R*C centroids on a grid; (2, 2) when `n_centroids` is not given either
+                 centroid_grid:int|tuple[int, int]|None=None, # S = R*C centroids on a grid; (2, 2) when n_centroids is not given either
                  n_centroids:int|None=None, # instead: S centroids uniformly at random (torch's global RNG)
                  centroids_trainable:bool=False, # make the centroids and their matrices parameters
                  similarity:str|Callable='gaussian', # 'gaussian', 'inverse_distance', 'inverse_euclidean' or an energy function
                  normalize:bool=True, # the weights at each position sum to 1 (softmax over S)
                  conv_init:bool=False, # give every kernel the same start, so the layer starts out equal to a Conv2d
                  scale:float|None=None, # the similarity's matrices start as scale * I; None: follow the centroid spacing
-                 method:str='auto', # 'conv', 'local' or 'auto' (see `kcp_conv2d`)
+                 method:str='auto', # 'conv', 'local' or 'auto' (see kcp_conv2d)
                  per_filter:bool=False, # every output filter owns its combining weights (its S centroids and matrices)
                  combining:str='centroids', # 'centroids', 'lowrank', 'free' or 'input'
                  out_size:int|tuple[int, int]|None=None, # (H_out, W_out) the 'lowrank' and 'free' weights are for

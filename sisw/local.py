@@ -232,7 +232,7 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
 # %% ../nbs/02_local.ipynb #98865606
 def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                 gy:Tensor, # output gradient `(O, H_out, W_out, N)`
-                weights, # as for `lc_forward`
+                weights, # as for lc_forward
                 grad_weights, # grad_weights(i0, i1) -> destination `(B, O/G, K)`; or None when not needed
                 g:Geometry, need_input:bool) -> Tensor|None:
     "Weight gradients (into `grad_weights`) and the padded input gradient `(C, Hp, Wp, N)` (or None), block by block."
@@ -365,7 +365,7 @@ class LocallyConnected2d(nn.Module):
                  in_size:int|tuple[int, int], # (H, W) of the input: the layer has a kernel per output position
                  kernel_size:int|tuple[int, int], # (kh, kw)
                  stride:int|tuple[int, int]=1,
-                 padding:int|tuple[int, int]|str=0, # per side, or 'same' / 'valid' (as in `nn.Conv2d`)
+                 padding:int|tuple[int, int]|str=0, # per side, or 'same' / 'valid' (as in nn.Conv2d)
                  dilation:int|tuple[int, int]=1,
                  groups:int=1, # split channels into this many independent groups
                  bias:bool=True, # learn a bias per output position and channel
@@ -441,7 +441,7 @@ def _lc_from_kernels(cls, kernels:Tensor, # `(H_out, W_out, O, C // groups, kh, 
     return layer
 
 @classmethod
-def _lc_from_conv(cls, conv:nn.Conv2d, # any `nn.Conv2d`
+def _lc_from_conv(cls, conv:nn.Conv2d, # any nn.Conv2d
                   in_size:int|tuple[int, int]) -> LocallyConnected2d:
     "The layer that holds `conv`'s kernel and bias at every position: it computes what `conv` computes on `in_size` inputs."
     if not isinstance(conv, nn.Conv2d): raise ValueError(f"conv must be an nn.Conv2d; got {type(conv).__name__}")

@@ -17,7 +17,7 @@ __all__ = ['SIMILARITIES', 'SHARPNESS', 'as_pair', 'output_grid', 'grid_centroid
            'InputMaps', 'centroid_colors', 'centroid_image', 'show_similarity', 'fit_maps']
 
 # %% ../nbs/00_similarity.ipynb #66c1dd0e
-def as_pair(value, # an `int` or a pair of `int`s
+def as_pair(value, # an int or a pair of ints
             name:str, # the argument's name, for the error message
             minimum:int=0, # the smallest value allowed
            ) -> tuple[int, int]:
@@ -51,7 +51,7 @@ def grid_centroids(rows:int, # R, centroids per column of the grid
     return torch.stack(torch.meshgrid(r, c, indexing='ij'), -1).reshape(-1, 2)
 
 def random_centroids(n:int, # S, how many centroids
-                     seed:int|None=None, # seed for a private generator; `None` draws from torch's global RNG
+                     seed:int|None=None, # seed for a private generator; None draws from torch's global RNG
                      device=None, dtype=None) -> Tensor:
     "`(n, 2)` centroids drawn uniformly from the unit square."
     if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n_centroids must be an int >= 1; got {n!r}")
@@ -117,13 +117,13 @@ def _initial_centroids(centroid_grid, n_centroids, n_filters, scale, seed, devic
 class SimilarityMaps(nn.Module):
     "The similarity `(S, H, W)` (or `(O, S, H, W)` per filter) of every output position to each of S centroids, at any output size."
     def __init__(self,
-                 centroid_grid:int|tuple[int, int]|None=None, # centroids on an R x C grid; (2, 2) when `n_centroids` is not given either
+                 centroid_grid:int|tuple[int, int]|None=None, # centroids on an R x C grid; (2, 2) when n_centroids is not given either
                  n_centroids:int|None=None, # instead: this many centroids, uniformly at random
                  trainable:bool=False, # train the centroids and matrices with the rest of the model
-                 similarity:str|Callable='gaussian', # a name in `SIMILARITIES`, or a function (coords, centroids, metric) -> energies
+                 similarity:str|Callable='gaussian', # a name in SIMILARITIES, or a function (coords, centroids, metric) -> energies
                  normalize:bool=True, # divide by the sum over centroids, so the weights at each position sum to 1
-                 scale:float|None=None, # A_s = scale * I at initialisation; None: follow the centroid spacing (`default_metric`)
-                 seed:int|None=None, # seed for random centroids; `None` uses torch's global RNG
+                 scale:float|None=None, # A_s = scale * I at initialisation; None: follow the centroid spacing (default_metric)
+                 seed:int|None=None, # seed for random centroids; None uses torch's global RNG
                  n_filters:int|None=None, # O: give every output filter its own centroids and matrices
                  device=None, dtype=None):
         super().__init__()
