@@ -101,7 +101,7 @@ def mode_layers(shape:Shape, S:int=9, device='cpu') -> dict[str, tuple[nn.Module
 def bench_layers(shape:Shape, n_centroids:Sequence[int]=(4, 9), # the KCP layers' S
                  peers:bool=True, # the published formulations that run at every shape
                  baselines:bool=False, # also the dense 6-D weight and the broadcast product (slow, memory-hungry)
-                 device='cpu', modes:bool=False, # also the other combining weights (`mode_layers`) at the largest S
+                 device='cpu', modes:bool=False, # also the other combining weights (see mode_layers) at the largest S
                 ) -> dict[str, tuple[Callable[[Tensor], Tensor], list[Tensor]]]:
     "`{name: (forward, parameters)}` for every layer compared at this shape."
     kw = dict(**shape.conv_args(), device=device)

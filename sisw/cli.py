@@ -21,7 +21,7 @@ def _arg_type(anno):
     return anno, None
 
 # %% ../nbs/03a_cli.ipynb #9bbcdd59
-def cli_parser(func:Callable, # a function whose docments describe its options (a `call_parse` function's `__wrapped__`)
+def cli_parser(func:Callable, # a function whose docments describe its options (a call_parse function's __wrapped__)
                prog:str, # program name for usage and errors
                choices:dict[str, Sequence]|None=None, # allowed values of some options
               ) -> argparse.ArgumentParser:
@@ -45,8 +45,8 @@ def cli_parser(func:Callable, # a function whose docments describe its options (
     return parser
 
 # %% ../nbs/03a_cli.ipynb #7c1fe93a
-def parse_cli(func:Callable, prog:str, # as for `cli_parser`
-              argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
+def parse_cli(func:Callable, prog:str, # as for cli_parser
+              argv:list[str]|None=None, # command line, program name first; sys.argv by default
               choices:dict[str, Sequence]|None=None,
              ) -> tuple[argparse.ArgumentParser, dict]:
     "The parser and the parsed options of `argv`."

@@ -30,8 +30,8 @@ def _key(cfg:TrainConfig) -> str:
     return f"{cfg.name}-{hashlib.sha1(json.dumps(opts, sort_keys=True, default=str).encode()).hexdigest()[:10]}"
 
 # %% ../nbs/06a_study.ipynb #fea189c5
-def cached_train(folder:str|Path|None=None, # cache folder; `run_dir()` by default
-                 data=None, # the data (`ImageData`), or None to load it from the options
+def cached_train(folder:str|Path|None=None, # cache folder; run_dir() by default
+                 data=None, # the data (an ImageData), or None to load it from the options
                  keep_model:bool=False, # also save the trained weights (for pictures), beside the JSON
                  cached_only:bool=False, # return None instead of training when the run is not in the cache
                  **options) -> dict|None:
