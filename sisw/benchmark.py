@@ -91,10 +91,9 @@ SUITE = (
 def mode_layers(shape:Shape, S:int=9, device='cpu') -> dict[str, tuple[nn.Module, list[Tensor]]]:
     "KCP layers with `S` pairs and each other kind of combining weights (method 'auto'): per-filter centroids, LRLC's low-rank, free and input-dependent weights."
     kw = dict(**shape.conv_args(), device=device, n_centroids=S)
-    made = {'per filter': KCPConv2d(shape.c_in, shape.c_out, shape.k, per_filter=True, **kw),
-            'lowrank': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='lowrank', out_size=shape.out_size, **kw),
-            'free': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='free', out_size=shape.out_size, **kw),
-            'input': KCPConv2d(shape.c_in, shape.c_out, shape.k, combining='input', **kw)}
+    options = {'per filter': dict(per_filter=True), 'lowrank': dict(combining='lowrank', out_size=shape.out_size),
+               'free': dict(combining='free', out_size=shape.out_size), 'input': dict(combining='input')}
+    made = {mode: KCPConv2d(shape.c_in, shape.c_out, shape.k, **kw, **o) for mode, o in options.items()}
     return {f'KCPConv2d S={S} {mode}': (layer, list(layer.parameters())) for mode, layer in made.items()}
 
 # %% ../nbs/04_benchmark.ipynb #3729b004
