@@ -12,10 +12,10 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['INVARIANT_LAYERS', 'digit_tapestry', 'DigitStream', 'stream_animation', 'scrub', 'topk_mask', 'multiplicative_update',
-           'smoothness_update', 'trace_update', 'homeostasis_update', 'lateral_topk', 'antihebbian_update',
-           'residual_trace_update', 'SparseLayer', 'OriginalInvariantLayer', 'TraceInvariantLayer',
-           'DecorrelatedInvariantLayer', 'recon_error', 'delta_value', 'mean_cosine', 'trend', 'measure',
-           'learn_streams', 'long_run', 'prototype_grid']
+           'smoothness_update', 'trace_update', 'homeostasis_update', 'normalised_drive', 'lateral_topk',
+           'antihebbian_update', 'residual_trace_update', 'SparseLayer', 'OriginalInvariantLayer',
+           'TraceInvariantLayer', 'DecorrelatedInvariantLayer', 'recon_error', 'delta_value', 'mean_cosine', 'trend',
+           'measure', 'learn_streams', 'long_run', 'prototype_grid']
 
 # %% ../nbs/10_invariance.ipynb #6e071db8
 def digit_tapestry(images:Tensor, # digits `(N, h, w)` or `(N, 1, h, w)`, uint8 (0-255) or float (0-1)
@@ -142,6 +142,12 @@ def homeostasis_update(wins:Tensor, # `(B, n)` 1 where a unit won
     "Threshold change: up for units that win more often than `k / n`, down for those that win less."
     return rate * (wins.mean(0) - k / wins.shape[1])
 
+def normalised_drive(p:Tensor, # `(B, n)` responses `x W^T`
+                     x:Tensor, # `(B, m)` the input
+                     threshold:Tensor) -> Tensor:
+    "What homeostatic units compete on: each response over its input's length, less the unit's threshold."
+    return p / x.norm(dim=1, keepdim=True).clamp_min(1e-12) - threshold
+
 # %% ../nbs/10_invariance.ipynb #68a97d3c
 def lateral_topk(drive:Tensor, # `(B, n)` each unit's feed-forward drive
                  lateral:Tensor, # `(n, n)` lateral weights: `lateral[i, j]` is the synapse from unit j onto unit i
@@ -191,7 +197,7 @@ class SparseLayer(nn.Module):
 
     def _respond(self, v):
         p = v @ self.weight.t()
-        wins = topk_mask(p / v.norm(dim=1, keepdim=True).clamp_min(1e-12) - self.threshold if self.homeostasis else p, self.k)
+        wins = topk_mask(normalised_drive(p, v, self.threshold) if self.homeostasis else p, self.k)
         a = p * wins
         return a / self.weight.sum(1), a, a @ self.weight, wins
 
@@ -294,7 +300,7 @@ class DecorrelatedInvariantLayer(TraceInvariantLayer):
 
     def _respond(self, x):
         p = x @ self.weight.t()
-        drive = p / x.norm(dim=1, keepdim=True).clamp_min(1e-12) - self.threshold
+        drive = normalised_drive(p, x, self.threshold)
         wins = lateral_topk(drive, self.lateral, self.k) if self.lateral_lr else topk_mask(drive, self.k)
         return p * wins, wins
 
