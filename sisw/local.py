@@ -147,10 +147,9 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
     t, b, l, r = pads
     xp = scratch(slot, c * (h + t + b) * (w + l + r) * n, x).view(c, h + t + b, w + l + r, n)
     if not x.is_contiguous(): xp[:, t:t + h, l:l + w] = x.permute(1, 2, 3, 0)
-    elif t + b + l + r == 0: xp.view(-1, n).copy_(x.reshape(n, -1).t())
-    else:
-        tmp = scratch(slot + '/t', x.numel(), x).view(-1, n); tmp.copy_(x.reshape(n, -1).t())
-        xp[:, t:t + h, l:l + w] = tmp.view(c, h, w, n)
+    else:                                                     # rows of W numbers, then each row's (N, W) tile
+        tmp = scratch(slot + '/t', x.numel(), x).view(c, h, n, w); tmp.copy_(x.permute(1, 2, 0, 3))
+        xp[:, t:t + h, l:l + w] = tmp.transpose(-1, -2)
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
     return xp
 
@@ -160,9 +159,8 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     c, h, w, n = y.shape
     if channels_last:
         out = fresh(slot, (n, h, w, c), y); out.copy_(y.permute(3, 1, 2, 0)); return out.permute(0, 3, 1, 2)
-    if not y.is_contiguous():
-        tmp = scratch(slot + '/t', y.numel(), y).view(c, h, w, n); tmp.copy_(y); y = tmp
-    out = fresh(slot, (n, c, h, w), y); out.view(n, -1).copy_(y.reshape(-1, n).t())
+    tmp = scratch(slot + '/t', y.numel(), y).view(c, h, n, w); tmp.copy_(y.transpose(-1, -2))   # tiles, then rows
+    out = fresh(slot, (n, c, h, w), y); out.copy_(tmp.permute(2, 0, 1, 3))
     return out
 
 # %% ../nbs/02_local.ipynb #8f39c77a
@@ -252,7 +250,8 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
         if grad_weights is not None:
             cols = cols_buf[:rb * wo * c * kh * kw * n].view(rb, wo, c, kh, kw, n); cols.copy_(u[i0:i1])
             dst = grad_weights(i0, i1)
-            torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
+            if n == 1: torch.mul(gb, cols.view(B, 1, K), out=dst)        # one image: outer products, which bmm runs slowly
+            else: torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
             grad_weights(i0, i1, dst)
         if need_input: _grad_input_block(gxp, gb, weights(i0, i1), small, i0, rb, wo, g, pixels, xp)
     return gxp
