@@ -218,10 +218,10 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
     if small: torch.bmm(gb.transpose(1, 2), W, out=gc.view(B, n, K)); gc = gc.view(rb, wo, G, n, cg, kh, kw).permute(0, 1, 2, 4, 5, 6, 3)
     else: torch.bmm(W.transpose(1, 2), gb, out=gc.view(B, K, n)); gc = gc.view(rb, wo, G, cg, kh, kw, n)
     if pixels is None:                                    # a few overlapping adds, each into a strided view of the gradient
-        r0 = i0 * sh
+        gcv, base = gc.permute(2, 3, 4, 5, 0, 1, 6), gxp.storage_offset() + i0 * sh * wp * n     # (G, C/G, kh, kw, rows, W_out, N)
+        size, strides = (G, cg, rb, wo, n), (cg * hp * wp * n, hp * wp * n, sh * wp * n, sw * n, 1)
         for a in range(kh):
-            for b in range(kw):
-                gxp[:, r0 + a * dh:r0 + a * dh + sh * (rb - 1) + 1:sh, b * dw:b * dw + sw * (wo - 1) + 1:sw] += gc[:, :, :, :, a, b].permute(2, 3, 0, 1, 4).reshape(c, rb, wo, n)
+            for b in range(kw): gxp.as_strided(size, strides, base + (a * dh * wp + b * dw) * n).add_(gcv[:, :, a, b])
         return
     src = scratch('gsrc', c * rb * wo * kh * kw * n, like).view(G, cg, rb, wo, kh, kw, n)   # many: one index_add_
     src.copy_(gc.permute(2, 3, 0, 1, 4, 5, 6))
