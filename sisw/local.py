@@ -220,8 +220,8 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
     if pixels is None:                                    # a few overlapping adds, each into a strided view of the gradient
         gcv, base = gc.permute(2, 3, 4, 5, 0, 1, 6), gxp.storage_offset() + i0 * sh * wp * n     # (G, C/G, kh, kw, rows, W_out, N)
         size, strides = (G, cg, rb, wo, n), (cg * hp * wp * n, hp * wp * n, sh * wp * n, sw * n, 1)
-        for a in range(kh):
-            for b in range(kw): gxp.as_strided(size, strides, base + (a * dh * wp + b * dw) * n).add_(gcv[:, :, a, b])
+        for t, src in enumerate(gcv.flatten(2, 3).unbind(2)):
+            a, b = divmod(t, kw); gxp.as_strided(size, strides, base + (a * dh * wp + b * dw) * n).add_(src)
         return
     src = scratch('gsrc', c * rb * wo * kh * kw * n, like).view(G, cg, rb, wo, kh, kw, n)   # many: one index_add_
     src.copy_(gc.permute(2, 3, 0, 1, 4, 5, 6))
