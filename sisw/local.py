@@ -139,6 +139,14 @@ def fresh(slot:str, shape:Sequence[int], like:Tensor) -> Tensor:
     return t
 
 # %% ../nbs/02_local.ipynb #9524e8a9
+def _pieces(c:int, h:int, row_bytes:int) -> list[tuple[slice, slice]]:
+    "Blocks `(channels, rows)` of a `(C, H, ...)` tensor whose rows of `row_bytes` take at most `BLOCK_BYTES` each."
+    rows = max(1, BLOCK_BYTES // max(row_bytes, 1))
+    if rows >= h: return [(slice(c0, min(c0 + rows // h, c)), slice(0, h)) for c0 in range(0, c, rows // h)]
+    return [(slice(c0, c0 + 1), slice(h0, min(h0 + rows, h))) for c0 in range(c) for h0 in range(0, h, rows)]
+
+def _piece_numel(pieces, per_row:int) -> int: return max((cs.stop - cs.start) * (hs.stop - hs.start) for cs, hs in pieces) * per_row
+
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
             slot:str) -> Tensor:
@@ -147,9 +155,13 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
     t, b, l, r = pads
     xp = scratch(slot, c * (h + t + b) * (w + l + r) * n, x).view(c, h + t + b, w + l + r, n)
     if not x.is_contiguous(): xp[:, t:t + h, l:l + w] = x.permute(1, 2, 3, 0)
-    else:                                                     # rows of W numbers, then each row's (N, W) tile
-        tmp = scratch(slot + '/t', x.numel(), x).view(c, h, n, w); tmp.copy_(x.permute(1, 2, 0, 3))
-        xp[:, t:t + h, l:l + w] = tmp.transpose(-1, -2)
+    else:                                           # a few MiB at a time: rows of W numbers, then each row's (N, W) tile
+        pieces = _pieces(c, h, n * w * x.element_size())
+        buf = scratch(slot + '/t', _piece_numel(pieces, n * w), x)
+        for cs, hs in pieces:
+            xs = x[:, cs, hs]
+            tmp = buf[:xs.numel()].view(xs.shape[1], xs.shape[2], n, w); tmp.copy_(xs.permute(1, 2, 0, 3))
+            xp[cs, t + hs.start:t + hs.stop, l:l + w] = tmp.transpose(-1, -2)
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
     return xp
 
@@ -159,8 +171,13 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     c, h, w, n = y.shape
     if channels_last:
         out = fresh(slot, (n, h, w, c), y); out.copy_(y.permute(3, 1, 2, 0)); return out.permute(0, 3, 1, 2)
-    tmp = scratch(slot + '/t', y.numel(), y).view(c, h, n, w); tmp.copy_(y.transpose(-1, -2))   # tiles, then rows
-    out = fresh(slot, (n, c, h, w), y); out.copy_(tmp.permute(2, 0, 1, 3))
+    out = fresh(slot, (n, c, h, w), y)
+    pieces = _pieces(c, h, n * w * y.element_size())
+    buf = scratch(slot + '/t', _piece_numel(pieces, n * w), y)
+    for cs, hs in pieces:                                     # a few MiB at a time: tiles, then rows
+        ys = y[cs, hs]
+        tmp = buf[:ys.numel()].view(ys.shape[0], ys.shape[1], n, w); tmp.copy_(ys.transpose(-1, -2))
+        out[:, cs, hs] = tmp.permute(2, 0, 1, 3)
     return out
 
 # %% ../nbs/02_local.ipynb #8f39c77a
