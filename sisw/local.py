@@ -105,7 +105,7 @@ _WS = _Workspace()
 WORKSPACE_BYTES = 2 ** 28      # the largest scratch buffer kept per slot; larger ones are allocated each time
 BLOCK_BYTES = 2 ** 22          # the patches of one block of output rows
 SMALL_BATCH = 32               # below this batch size the products run in the (N, K) orientation
-SCATTER_ADDS = 16              # kernels of up to this many taps add their input gradient by slices, larger ones by index_add_
+SCATTER_ADDS = 64              # kernels of up to this many taps add their input gradient by slices, larger ones by index_add_
 _use_count = getattr(torch._C, '_storage_Use_Count', None)
 
 def clear_workspace():
