@@ -18,7 +18,7 @@ from .cli import parse_cli
 
 # %% auto #0
 __all__ = ['SUITE', 'peak_memory', 'Shape', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark', 'format_table',
-           'format_choices', 'sisw_bench', 'main']
+           'format_choices', 'sisw_bench', 'main', 'step_parts']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -244,3 +244,22 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
     try: _parse_shapes(args['shapes'], args['batch_size'])
     except ValueError as e: parser.error(str(e))     # one line and exit code 2, as for any bad option
     sisw_bench.__wrapped__(**args)
+
+# %% ../nbs/04_benchmark.ipynb #8a31f0d4
+_PARTS = {'aten::bmm': 'products', 'aten::baddbmm': 'products', 'aten::mm': 'products', 'aten::addmm': 'products',
+          'aten::addmm_': 'products', 'aten::mul': 'products',   # a single image's weight gradient is a broadcast multiply
+          'aten::mkldnn_convolution': 'products', 'aten::convolution_backward': 'products',
+          'aten::copy_': 'copies', 'aten::add_': 'window adds', 'aten::index_add_': 'window adds',
+          'aten::fill_': 'zeroing', 'aten::zero_': 'zeroing'}
+
+def step_parts(forward:Callable[[Tensor], Tensor], params:list[Tensor], x:Tensor, gy:Tensor, steps:int=5) -> dict[str, float]:
+    "Milliseconds of one forward + backward step (`step`, timed without the profiler), split by kind of work (CPU)."
+    for _ in range(2): time_step(forward, params, x, gy)
+    step = statistics.median(time_step(forward, params, x, gy) for _ in range(steps)) * 1e3
+    from torch.profiler import profile, ProfilerActivity
+    with _native_stderr_silenced(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps): time_step(forward, params, x, gy)
+    parts = dict.fromkeys(['products', 'copies', 'window adds', 'zeroing'], 0.)
+    for e in prof.key_averages():
+        if e.key in _PARTS: parts[_PARTS[e.key]] += e.self_cpu_time_total / 1e3 / steps
+    return dict(step=step, **parts, other=max(step - sum(parts.values()), 0.))
