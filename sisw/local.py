@@ -154,7 +154,7 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
     n, c, h, w = x.shape
     t, b, l, r = pads
     xp = scratch(slot, c * (h + t + b) * (w + l + r) * n, x).view(c, h + t + b, w + l + r, n)
-    if not x.is_contiguous(): xp[:, t:t + h, l:l + w] = x.permute(1, 2, 3, 0)
+    if not x.is_contiguous() or x.device.type != 'cpu': xp[:, t:t + h, l:l + w] = x.permute(1, 2, 3, 0)   # one pass
     else:                                           # a few MiB at a time: rows of W numbers, then each row's (N, W) tile
         pieces = _pieces(c, h, n * w * x.element_size())
         buf = scratch(slot + '/t', _piece_numel(pieces, n * w), x)
@@ -172,6 +172,7 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     if channels_last:
         out = fresh(slot, (n, h, w, c), y); out.copy_(y.permute(3, 1, 2, 0)); return out.permute(0, 3, 1, 2)
     out = fresh(slot, (n, c, h, w), y)
+    if y.device.type != 'cpu': out.copy_(y.permute(3, 0, 1, 2)); return out      # one pass: a GPU kernel per piece costs more
     pieces = _pieces(c, h, n * w * y.element_size())
     buf = scratch(slot + '/t', _piece_numel(pieces, n * w), y)
     for cs, hs in pieces:                                     # a few MiB at a time: tiles, then rows
