@@ -11,7 +11,8 @@ import torch
 from torch import nn, Tensor
 from fastcore.script import call_parse
 
-from .local import LocallyConnected2d, clear_workspace
+from .local import LocallyConnected2d, clear_workspace, SMALL_BATCH
+from .kernels import kernels_apply
 from .kcp import KCPConv2d, kcp_method, kcp_cost
 from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broadcast_local_conv2d, einsum_local_conv2d, bmm_local_conv2d
 from .cli import parse_cli
@@ -166,7 +167,8 @@ def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9)
                                                unfolded_mib=shape.unfolded_bytes / 2**20, **kw)
         rows += [row(name, name) for name in layers]
         for S in n_centroids:
-            choice = kcp_method(shape.batch, shape.c_in, shape.c_out, shape.size, shape.out_size, (shape.k,) * 2, shape.groups, S)
+            compiled = shape.batch >= SMALL_BATCH and kernels_apply(device, torch.float32)
+            choice = kcp_method(shape.batch, shape.c_in, shape.c_out, shape.size, shape.out_size, (shape.k,) * 2, shape.groups, S, compiled=compiled)
             ms = {m: statistics.median(times[f'KCPConv2d S={S} {m}']) * 1e3 for m in ('conv', 'local')}
             rows.append(row(f'KCPConv2d S={S} auto', f'KCPConv2d S={S} {choice}', choice=choice, over_best=ms[choice] / min(ms.values())))
     return rows
@@ -250,7 +252,9 @@ _PARTS = {'aten::bmm': 'products', 'aten::baddbmm': 'products', 'aten::mm': 'pro
           'aten::addmm_': 'products', 'aten::mul': 'products',   # a single image's weight gradient is a broadcast multiply
           'aten::mkldnn_convolution': 'products', 'aten::convolution_backward': 'products',
           'aten::copy_': 'copies', 'aten::add_': 'window adds', 'aten::index_add_': 'window adds',
-          'aten::fill_': 'zeroing', 'aten::zero_': 'zeroing'}
+          'aten::fill_': 'zeroing', 'aten::zero_': 'zeroing',
+          'sisw::forward_rows': 'compiled', 'sisw::input_grad_rows': 'compiled',    # products with their patch reads and adds
+          'sisw::to_chwn_into': 'copies', 'sisw::from_chwn_into': 'copies'}
 
 def step_parts(forward:Callable[[Tensor], Tensor], params:list[Tensor], x:Tensor, gy:Tensor, steps:int=5) -> dict[str, float]:
     "Milliseconds of one forward + backward step: `step` without the profiler, `profiled` with it, split by kind of work."
@@ -259,7 +263,7 @@ def step_parts(forward:Callable[[Tensor], Tensor], params:list[Tensor], x:Tensor
     from torch.profiler import profile, ProfilerActivity
     with _native_stderr_silenced(), profile(activities=[ProfilerActivity.CPU]) as prof:
         profiled = sum(time_step(forward, params, x, gy) for _ in range(steps)) * 1e3 / steps
-    parts = dict.fromkeys(['products', 'copies', 'window adds', 'zeroing'], 0.)
+    parts = dict.fromkeys(['products', 'compiled', 'copies', 'window adds', 'zeroing'], 0.)
     for e in prof.key_averages():
         if e.key in _PARTS: parts[_PARTS[e.key]] += e.self_cpu_time_total / 1e3 / steps
     return dict(step=step, profiled=profiled, **parts, other=profiled - sum(parts.values()))

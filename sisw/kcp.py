@@ -14,6 +14,7 @@ from torch import nn, Tensor
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, from_chwn, fresh, scratch, row_blocks,
                         _is_channels_last, _use_reference, _autocast_dtype, SMALL_BATCH)
+from .kernels import kernels_apply
 
 # %% auto #0
 __all__ = ['KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method', 'kcp_conv2d', 'KCPConv2d',
@@ -148,17 +149,19 @@ KCP_METHODS = ('auto', 'conv', 'local')
 RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, copy=2.0e9)   # multiply-adds/s, a batch size, bytes/s
 
 def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:tuple[int, int], kernel_size:tuple[int, int],
-             groups:int, S:int, element_size:int=4) -> float:
-    "Estimated seconds for forward + backward of a KCP layer by `method` ('conv' or 'local')."
+             groups:int, S:int, element_size:int=4, compiled:bool=False) -> float:
+    "Estimated seconds for forward + backward of a KCP layer by `method` ('conv' or 'local'); `compiled`: the core's compiled kernels run."
     L, K = out_size[0] * out_size[1], c // groups * kernel_size[0] * kernel_size[1]
     macs = 3 * n * L * o * K
     if method == 'conv': return S * macs / RATES['conv'] + 3 * S * n * o * L * element_size / RATES['copy']
-    moved = element_size * n * (2 * L * c * kernel_size[0] * kernel_size[1] + 4 * (c * in_size[0] * in_size[1] + o * L))
+    gathers = 1 if compiled else 2                    # the compiled kernels read the patches in place but for the weight gradient
+    layouts = 2 if compiled else 4                    # and move each number of a layout change once, not in two passes
+    moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     return (macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + 3 * L * S * o * K / RATES['mix'] + moved / RATES['copy'])
 
-def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4) -> str:
+def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False) -> str:
     "The method `kcp_cost` estimates to be faster: 'conv' or 'local'."
-    args = (n, c, o, in_size, out_size, kernel_size, groups, S, element_size)
+    args = (n, c, o, in_size, out_size, kernel_size, groups, S, element_size, compiled)
     return 'local' if kcp_cost('local', *args) < kcp_cost('conv', *args) else 'conv'
 
 # %% ../nbs/03_kcp.ipynb #9d72f86d
@@ -204,7 +207,8 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     if cw.shape[0] > 1 or _use_reference(x, weight, maps) or x.shape[0] == 0: method = 'conv'
     if method == 'auto':
         S, o = weight.shape[:2]
-        method = kcp_method(x.shape[0], x.shape[1], o, x.shape[-2:], maps.shape[-2:], g.kernel_size, g.groups, S, x.element_size())
+        compiled = x.shape[0] >= SMALL_BATCH and kernels_apply(x.device, x.dtype)
+        method = kcp_method(x.shape[0], x.shape[1], o, x.shape[-2:], maps.shape[-2:], g.kernel_size, g.groups, S, x.element_size(), compiled)
     if method == 'conv': return _by_conv(x, weight, bias, cw, g)
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)

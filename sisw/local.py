@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_local.ipynb #01179a35
 from __future__ import annotations
-import math, threading
+import math, threading, time
 from typing import NamedTuple, Sequence
 
 import torch
@@ -13,11 +13,12 @@ from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 
 from .similarity import as_pair
+from .kernels import kernels_for
 
 # %% auto #0
-__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'Geometry', 'check_input',
-           'clear_workspace', 'workspace_bytes', 'scratch', 'fresh', 'to_chwn', 'from_chwn', 'windows', 'row_blocks',
-           'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
+__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'INPUT_GRAD',
+           'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch', 'fresh', 'to_chwn', 'from_chwn',
+           'windows', 'row_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -147,6 +148,39 @@ def _pieces(c:int, h:int, row_bytes:int) -> list[tuple[slice, slice]]:
 
 def _piece_numel(pieces, per_row:int) -> int: return max((cs.stop - cs.start) * (hs.stop - hs.start) for cs, hs in pieces) * per_row
 
+def _rows_then_tiles(x:Tensor, xp:Tensor, t:int, l:int, slot:str):
+    "Two passes into `xp`, a few MiB at a time: rows of W numbers into `(C, H, N, W)`, then each row's `(N, W)` tile."
+    n, c, h, w = x.shape
+    pieces = _pieces(c, h, n * w * x.element_size())
+    buf = scratch(slot + '/t', _piece_numel(pieces, n * w), x)
+    for cs, hs in pieces:
+        xs = x[:, cs, hs]
+        tmp = buf[:xs.numel()].view(xs.shape[1], xs.shape[2], n, w); tmp.copy_(xs.permute(1, 2, 0, 3))
+        xp[cs, t + hs.start:t + hs.stop, l:l + w] = tmp.transpose(-1, -2)
+
+def _tiles_then_rows(y:Tensor, out:Tensor, slot:str):
+    "Two passes into `out`, a few MiB at a time: each row's `(W, N)` tile transposed, then rows of W numbers."
+    c, h, w, n = y.shape
+    pieces = _pieces(c, h, n * w * y.element_size())
+    buf = scratch(slot + '/t', _piece_numel(pieces, n * w), y)
+    for cs, hs in pieces:
+        ys = y[cs, hs]
+        tmp = buf[:ys.numel()].view(ys.shape[0], ys.shape[1], n, w); tmp.copy_(ys.transpose(-1, -2))
+        out[:, cs, hs] = tmp.permute(2, 0, 1, 3)
+
+# %% ../nbs/02_local.ipynb #6827ab7f
+LAYOUT_PASSES = 0              # the layout changes on the CPU: 1 or 2 passes, or 0 to time both the first time a shape is met
+_chosen_passes = {}
+
+def _by_passes(key:tuple, one, two):
+    "Call `one` or `two`, which write the same result: as `LAYOUT_PASSES` says, or the faster for `key`, timed at first use."
+    if LAYOUT_PASSES or key in _chosen_passes: return (one, two)[(LAYOUT_PASSES or _chosen_passes[key]) - 1]()
+    best = {}
+    for p, f in ((1, one), (2, two), (1, one), (2, two)):       # twice each: a first run may fault in fresh memory
+        t0 = time.perf_counter(); f(); best[p] = min(best.get(p, math.inf), time.perf_counter() - t0)
+    _chosen_passes[key] = min(best, key=best.get)
+
+# %% ../nbs/02_local.ipynb #b09d4df3
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
             slot:str) -> Tensor:
@@ -154,14 +188,10 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
     n, c, h, w = x.shape
     t, b, l, r = pads
     xp = scratch(slot, c * (h + t + b) * (w + l + r) * n, x).view(c, h + t + b, w + l + r, n)
-    if not x.is_contiguous() or x.device.type != 'cpu': xp[:, t:t + h, l:l + w] = x.permute(1, 2, 3, 0)   # one pass
-    else:                                           # a few MiB at a time: rows of W numbers, then each row's (N, W) tile
-        pieces = _pieces(c, h, n * w * x.element_size())
-        buf = scratch(slot + '/t', _piece_numel(pieces, n * w), x)
-        for cs, hs in pieces:
-            xs = x[:, cs, hs]
-            tmp = buf[:xs.numel()].view(xs.shape[1], xs.shape[2], n, w); tmp.copy_(xs.permute(1, 2, 0, 3))
-            xp[cs, t + hs.start:t + hs.stop, l:l + w] = tmp.transpose(-1, -2)
+    one = lambda: xp[:, t:t + h, l:l + w].copy_(x.permute(1, 2, 3, 0))
+    if not x.is_contiguous() or x.device.type != 'cpu': one()           # a strided input, or a GPU: one pass
+    elif (kern := kernels_for(x, 0)) is not None: kern.to_chwn_into(x, xp, t, l)   # the compiled transposition
+    else: _by_passes(('to', tuple(x.shape), pads, x.dtype), one, lambda: _rows_then_tiles(x, xp, t, l, slot))
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
     return xp
 
@@ -172,13 +202,10 @@ def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
     if channels_last:
         out = fresh(slot, (n, h, w, c), y); out.copy_(y.permute(3, 1, 2, 0)); return out.permute(0, 3, 1, 2)
     out = fresh(slot, (n, c, h, w), y)
-    if y.device.type != 'cpu': out.copy_(y.permute(3, 0, 1, 2)); return out      # one pass: a GPU kernel per piece costs more
-    pieces = _pieces(c, h, n * w * y.element_size())
-    buf = scratch(slot + '/t', _piece_numel(pieces, n * w), y)
-    for cs, hs in pieces:                                     # a few MiB at a time: tiles, then rows
-        ys = y[cs, hs]
-        tmp = buf[:ys.numel()].view(ys.shape[0], ys.shape[1], n, w); tmp.copy_(ys.transpose(-1, -2))
-        out[:, cs, hs] = tmp.permute(2, 0, 1, 3)
+    one = lambda: out.copy_(y.permute(3, 0, 1, 2))
+    if y.device.type != 'cpu': one()                          # one pass: a GPU kernel per piece costs more
+    elif (kern := kernels_for(y, 0, contiguous=False)) is not None and y.stride(3) == 1: kern.from_chwn_into(y, out)
+    else: _by_passes(('from', tuple(y.shape), y.stride(), y.dtype), one, lambda: _tiles_then_rows(y, out, slot))
     return out
 
 # %% ../nbs/02_local.ipynb #8f39c77a
@@ -202,9 +229,14 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     c, hp, wp, n = xp.shape
     (ho, wo), G, (kh, kw) = out_size, g.groups, g.kernel_size
     og, K = o // G, c // G * kh * kw
-    u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
     blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
+    if (kern := kernels_for(xp, SMALL_BATCH)) is not None:               # the compiled kernels: patches read in place
+        for i0, i1 in blocks:
+            b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
+            kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G)
+        return y
+    u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
     cols_buf, y_buf = scratch('cols', R * wo * c * kh * kw * n, xp), scratch('yb', R * wo * o * n, xp)
     for i0, i1 in blocks:
         rb = i1 - i0; B = rb * wo * G
@@ -245,6 +277,17 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
     src.copy_(gc.permute(2, 3, 0, 1, 4, 5, 6))
     gxp.view(c, -1, n).index_add_(1, (pixels[:rb] + i0 * sh * wp).flatten(), src.view(c, -1, n))
 
+# %% ../nbs/02_local.ipynb #618e122f
+INPUT_GRAD = None              # with the compiled kernels: 'compiled' or 'core' for the input gradient; None: the faster, as timed
+_chosen_input_grad = {}
+
+def _input_grad_way(key, kern) -> tuple[object, bool]:
+    "The kernels for the input gradient (None: the core's way) and whether this backward times both ways, for `key`."
+    if kern is None or INPUT_GRAD == 'core': return None, False
+    if INPUT_GRAD == 'compiled': return kern, False
+    way = _chosen_input_grad.get(key)
+    return (None, False) if way == 'core' else (kern, way is None)
+
 # %% ../nbs/02_local.ipynb #98865606
 def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                 gy:Tensor, # output gradient `(O, H_out, W_out, N)`
@@ -260,9 +303,12 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
     cols_buf, small = scratch('cols', R * wo * c * kh * kw * n, xp), n < SMALL_BATCH
     gxp = scratch('gxp', xp.numel(), xp).view(c, hp, wp, n).zero_() if need_input else None
-    pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and kh * kw > SCATTER_ADDS else None
+    key = (xp.shape, gy.shape, g)
+    kern, trial = _input_grad_way(key, kernels_for(xp, SMALL_BATCH) if need_input and gy.is_contiguous() else None)
+    pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and (kern is None or trial) and kh * kw > SCATTER_ADDS else None
+    spare, spent = (torch.zeros_like(gxp), [0., 0.]) if trial else (None, None)   # a trial: the core's result is thrown away
     gq = gy.permute(1, 2, 0, 3).unflatten(2, (G, og))                             # (H_out, W_out, G, O/G, N), a view
-    for i0, i1 in blocks:
+    for bi, (i0, i1) in enumerate(blocks):
         rb = i1 - i0; B = rb * wo * G
         gb = gq[i0:i1].flatten(0, 2)                                              # (B, O/G, N), strided
         if grad_weights is not None:
@@ -271,7 +317,17 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
             if n == 1: torch.mul(gb, cols.view(B, 1, K), out=dst)        # one image: outer products, which bmm runs slowly
             else: torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
             grad_weights(i0, i1, dst)
-        if need_input: _grad_input_block(gxp, gb, weights(i0, i1), small, i0, rb, wo, g, pixels, xp)
+        if not need_input: continue
+        W = weights(i0, i1)
+        if not trial:
+            if kern is not None: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G)
+            else: _grad_input_block(gxp, gb, W, small, i0, rb, wo, g, pixels, xp)
+            continue
+        ways = [lambda: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G),
+                lambda: _grad_input_block(spare, gb, W, small, i0, rb, wo, g, pixels, xp)]
+        for w in ((0, 1) if bi % 2 == 0 else (1, 0)):       # in turns, so that neither always finds the block in cache
+            t0 = time.perf_counter(); ways[w](); spent[w] += (time.perf_counter() - t0) if bi or len(blocks) == 1 else 0
+    if trial: _chosen_input_grad[key] = 'compiled' if spent[0] <= spent[1] else 'core'
     return gxp
 
 # %% ../nbs/02_local.ipynb #39ba822a
