@@ -233,8 +233,9 @@ def compiled_kernels():
     "The compiled CPU kernels (built on first use), or None where they are off or cannot be built."
     global _kernels
     if not USE_COMPILED or _kernels is False: return None
-    with _lock:
-        if _kernels is None: _kernels = _Profiled(m) if (m := _build()) is not None else False
+    if _kernels is None:                                    # the lock only until the first build or load has been tried
+        with _lock:
+            if _kernels is None: _kernels = _Profiled(m) if (m := _build()) is not None else False
     return _kernels or None
 
 # %% ../nbs/02a_kernels.ipynb #57e5d399

@@ -319,12 +319,9 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
             grad_weights(i0, i1, dst)
         if not need_input: continue
         W = weights(i0, i1)
-        if not trial:
-            if kern is not None: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G)
-            else: _grad_input_block(gxp, gb, W, small, i0, rb, wo, g, pixels, xp)
-            continue
-        ways = [lambda: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G),
-                lambda: _grad_input_block(spare, gb, W, small, i0, rb, wo, g, pixels, xp)]
+        ways = (lambda: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G),
+                lambda: _grad_input_block(spare if trial else gxp, gb, W, small, i0, rb, wo, g, pixels, xp))
+        if not trial: ways[kern is None](); continue
         for w in ((0, 1) if bi % 2 == 0 else (1, 0)):       # in turns, so that neither always finds the block in cache
             t0 = time.perf_counter(); ways[w](); spent[w] += (time.perf_counter() - t0) if bi or len(blocks) == 1 else 0
     if trial: _chosen_input_grad[key] = 'compiled' if spent[0] <= spent[1] else 'core'
