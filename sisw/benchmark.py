@@ -167,7 +167,7 @@ def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9)
                                                unfolded_mib=shape.unfolded_bytes / 2**20, **kw)
         rows += [row(name, name) for name in layers]
         for S in n_centroids:
-            compiled = shape.batch >= SMALL_BATCH and kernels_apply(device, torch.float32)
+            compiled = kernels_apply(device, torch.float32)
             choice = kcp_method(shape.batch, shape.c_in, shape.c_out, shape.size, shape.out_size, (shape.k,) * 2, shape.groups, S, compiled=compiled)
             ms = {m: statistics.median(times[f'KCPConv2d S={S} {m}']) * 1e3 for m in ('conv', 'local')}
             rows.append(row(f'KCPConv2d S={S} auto', f'KCPConv2d S={S} {choice}', choice=choice, over_best=ms[choice] / min(ms.values())))
@@ -253,7 +253,7 @@ _PARTS = {'aten::bmm': 'products', 'aten::baddbmm': 'products', 'aten::mm': 'pro
           'aten::mkldnn_convolution': 'products', 'aten::convolution_backward': 'products',
           'aten::copy_': 'copies', 'aten::add_': 'window adds', 'aten::index_add_': 'window adds',
           'aten::fill_': 'zeroing', 'aten::zero_': 'zeroing',
-          'sisw::forward_rows': 'compiled', 'sisw::input_grad_rows': 'compiled',    # products with their patch reads and adds
+          'sisw::forward_rows': 'compiled', 'sisw::input_grad_rows': 'compiled', 'sisw::weight_grad_rows': 'compiled',  # with their patch reads and adds
           'sisw::to_chwn_into': 'copies', 'sisw::from_chwn_into': 'copies'}
 
 def step_parts(forward:Callable[[Tensor], Tensor], params:list[Tensor], x:Tensor, gy:Tensor, steps:int=5) -> dict[str, float]:

@@ -154,8 +154,8 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     L, K = out_size[0] * out_size[1], c // groups * kernel_size[0] * kernel_size[1]
     macs = 3 * n * L * o * K
     if method == 'conv': return S * macs / RATES['conv'] + 3 * S * n * o * L * element_size / RATES['copy']
-    gathers = 1 if compiled else 2                    # the compiled kernels read the patches in place but for the weight gradient
-    layouts = 2 if compiled else 4                    # and move each number of a layout change once, not in two passes
+    gathers = 0 if compiled and n >= SMALL_BATCH else 2    # the compiled products read the patches in place (32 images or more)
+    layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     return (macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + 3 * L * S * o * K / RATES['mix'] + moved / RATES['copy'])
 
@@ -207,7 +207,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     if cw.shape[0] > 1 or _use_reference(x, weight, maps) or x.shape[0] == 0: method = 'conv'
     if method == 'auto':
         S, o = weight.shape[:2]
-        compiled = x.shape[0] >= SMALL_BATCH and kernels_apply(x.device, x.dtype)
+        compiled = kernels_apply(x.device, x.dtype)
         method = kcp_method(x.shape[0], x.shape[1], o, x.shape[-2:], maps.shape[-2:], g.kernel_size, g.groups, S, x.element_size(), compiled)
     if method == 'conv': return _by_conv(x, weight, bias, cw, g)
     x, g = g.pad(x)

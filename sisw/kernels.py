@@ -17,6 +17,7 @@ _SOURCE_COMMON = r'''
 #include <ATen/Parallel.h>
 #include <algorithm>
 #include <vector>
+#include <cstdint>
 #if defined(__AVX512F__)
 constexpr int V = 16, OT = 8, MAXT = 12;      // floats per vector; outputs per forward tile; taps per input-gradient tile
 #else
@@ -153,56 +154,223 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   check_shapes(g, w, i0, i1, gy, "gy");
   float* GX = gxp.data_ptr<float>(); const float* W = w.data_ptr<float>(); const float* GY = gy.data_ptr<float>();
   const int64_t taps = kh * kw, chunks = (g.N + NT - 1) / NT, want = 2 * at::get_num_threads();
-  const int64_t blocks = std::min(g.C, want), spans = std::min(chunks, (want + blocks - 1) / blocks);  // tasks: channels x images
-  at::parallel_for(0, blocks * spans, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<float*> rows(taps); std::vector<const float*> gys(g.og); std::vector<float> pack;
-    for (int64_t task = t0; task < t1; ++task) {
-      int64_t b = task / spans, s = task % spans, c0 = g.C * b / blocks, c1 = g.C * (b + 1) / blocks;
-      int64_t n0 = chunks * s / spans * NT, n1 = std::min(g.N, chunks * (s + 1) / spans * NT), m = n1 - n0;
-      pack.resize(g.og * m);
-      for (int64_t i = i0; i < i1; ++i) for (int64_t j = 0; j < g.wo; ++j) for (int64_t c = c0, gr = -1; c < c1; ++c) {
-        if (c / g.cg != gr) {        // this position's output gradient, packed: its rows lie a power of two apart, where caches alias
-          gr = c / g.cg;
-          for (int64_t o = 0; o < g.og; ++o) {
-            std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N + n0, m, pack.data() + o * m);
-            gys[o] = pack.data() + o * m;
+  const int64_t blocks = std::min(g.C, want), spans = std::min(chunks, (want + blocks - 1) / blocks), per = blocks * spans;
+  // too few channels and images for the threads: stripes of output rows too, computed in two phases (even, then odd), each
+  // stripe at least `reach` rows high, so that two stripes of a phase never add into the same input rows
+  const int64_t reach = std::max<int64_t>(1, (kh - 1) * dh / sh);
+  int64_t stripes = per >= want ? 1 : std::min(2 * ((want + per - 1) / per), (i1 - i0) / reach);
+  if (stripes < 3) stripes = 1;
+  for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
+    const int64_t mine = stripes == 1 ? 1 : (stripes - phase + 1) / 2;
+    at::parallel_for(0, mine * per, 1, [&](int64_t t0, int64_t t1) {
+      std::vector<float*> rows(taps); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(g.K * 4 > 4096 ? g.og * g.K : 0);
+      for (int64_t run = t0; run < t1; run = (run / per + 1) * per) {        // the tasks of one stripe, position by position
+        const int64_t k = stripes == 1 ? 0 : phase + 2 * (run / per), end = std::min(t1, (run / per + 1) * per);
+        for (int64_t i = i0 + (i1 - i0) * k / stripes; i < i0 + (i1 - i0) * (k + 1) / stripes; ++i) for (int64_t j = 0; j < g.wo; ++j)
+          for (int64_t task = run % per, packed = -1; task < run % per + (end - run); ++task) {
+            const int64_t s = task / blocks, b = task % blocks, c0 = g.C * b / blocks, c1 = g.C * (b + 1) / blocks;
+            const int64_t n0 = chunks * s / spans * NT, m = std::min(g.N, chunks * (s + 1) / spans * NT) - n0;
+            for (int64_t c = c0; c < c1; ) {
+              const int64_t gr = c / g.cg, ce = std::min(c1, (gr + 1) * g.cg), kc = (ce - c) * taps;
+              if (gr * spans + s != packed) {  // the output gradient of the group and images, packed: its rows lie a power of two apart
+                packed = gr * spans + s;
+                for (int64_t o = 0; o < g.og; ++o) {
+                  std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N + n0, m, pack.data() + o * m);
+                  gys[o] = pack.data() + o * m;
+                }
+              }
+              // these channels' kernel columns: a channel's numbers lie K apart, one per output. Within a page, the next channel's
+              // are prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
+              const float* wq = W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
+              const bool copy = g.K * 4 > 4096; const int64_t ldw = copy ? kc : g.K;
+              if (copy) for (int64_t o = 0; o < g.og; ++o) std::copy_n(wq + o * g.K, kc, wpack.data() + o * kc);
+              for (const float* wc = copy ? wpack.data() : wq; c < ce; ++c, wc += taps) {
+                for (int64_t a = 0, t = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++t)
+                  rows[t] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
+                if (!copy && c + 1 < ce) for (int64_t o = 0; o < g.og; ++o) {
+                  __builtin_prefetch(wc + taps + o * ldw); __builtin_prefetch(wc + 2 * taps - 1 + o * ldw);
+                }
+                gin_taps(rows.data(), gys.data(), g.og, wc, ldw, taps, 0, m);
+              }
+            }
           }
-        }
-        for (int64_t a = 0, t = 0; a < kh; ++a) for (int64_t b = 0; b < kw; ++b, ++t)
-          rows[t] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + b * dw) * g.N + n0;   // this task's images
-        const float* wq = W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
-        gin_taps(rows.data(), gys.data(), g.og, wq, g.K, taps, 0, m);
+      }
+    });
+  }
+}
+'''
+
+# %% ../nbs/02a_kernels.ipynb #8cdae37d
+_SOURCE_WEIGHT_GRAD = r'''
+#if defined(__AVX512F__)
+constexpr int WO = 8, WK = 3;                 // weight-gradient tile: outputs x vectors of taps
+#else
+constexpr int WO = 4, WK = 2;
+#endif
+constexpr int KW = WK * V;                    // taps per panel
+typedef int vi __attribute__((vector_size(V * 4)));
+template <int H> static inline void swap_blocks(vf* r) {   // rows i, i + H: i's columns with bit H set <-> (i + H)'s without
+  vi ma, mb;
+  for (int e = 0; e < V; ++e) { ma[e] = (e & H) ? V + e - H : e; mb[e] = (e & H) ? V + e : e + H; }
+  _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) if (!(i & H)) {
+    vf a = __builtin_shuffle(r[i], r[i + H], ma), b = __builtin_shuffle(r[i], r[i + H], mb); r[i] = a; r[i + H] = b;
+  }
+}
+static inline void transpose(vf* r) { swap_blocks<1>(r); swap_blocks<2>(r); swap_blocks<4>(r); if (V == 16) swap_blocks<V / 2>(r); }
+static void pack_patch(const float* const* rows, int64_t K, int64_t N, float* P) {   // panels [K / KW][N][KW], zero past K
+  for (int64_t k0 = 0; k0 < K; k0 += V) {
+    float* panel = P + (k0 / KW) * N * KW + k0 % KW;
+    int64_t n = 0;
+    for (; n + V <= N; n += V) {
+      vf r[V];
+      _Pragma("GCC unroll 16") for (int t = 0; t < V; ++t) r[t] = k0 + t < K ? ld(rows[k0 + t] + n) : splat(0.f);
+      transpose(r);
+      _Pragma("GCC unroll 16") for (int t = 0; t < V; ++t) st(panel + (n + t) * KW, r[t]);
+    }
+    for (; n < N; ++n) for (int t = 0; t < V; ++t) panel[n * KW + t] = k0 + t < K ? rows[k0 + t][n] : 0.f;
+  }
+}
+'''
+
+# %% ../nbs/02a_kernels.ipynb #a611375d
+_SOURCE_WEIGHT_GRAD += r'''
+#if defined(__AVX512F__)                      // a store that goes past the caches (nt: non-temporal), to an aligned address
+#include <immintrin.h>
+static inline void st_stream(float* p, vf v) { _mm512_stream_ps(p, (__m512)v); }
+#elif defined(__AVX__)
+#include <immintrin.h>
+static inline void st_stream(float* p, vf v) { _mm256_stream_ps(p, (__m256)v); }
+#else
+static inline void st_stream(float* p, vf v) { st(p, v); }
+#endif
+static inline void stream_fence() {          // streamed stores are weakly ordered: made visible before the thread's work ends
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_sfence();
+#else
+  __sync_synchronize();
+#endif
+}
+template <int O, int KV>   // O outputs x KV vectors of taps: out[o, k] = sum_n gy[o, n] P[n, k], for the first `taps` taps
+static inline void wg_tile(const float* P, const float* gy, int64_t N, float* out, int64_t K, int64_t taps, bool nt) {
+  vf acc[O][KV];
+  _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) _Pragma("GCC unroll 4") for (int v = 0; v < KV; ++v) acc[o][v] = splat(0.f);
+  for (int64_t n = 0; n < N; ++n) {
+    vf p[KV];
+    _Pragma("GCC unroll 4") for (int v = 0; v < KV; ++v) p[v] = ld(P + n * KW + v * V);
+    _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) {
+      vf gv = splat(gy[o * N + n]);
+      _Pragma("GCC unroll 4") for (int v = 0; v < KV; ++v) acc[o][v] += gv * p[v];
+    }
+  }
+  if (taps == KV * V) {
+    if (nt) { _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) _Pragma("GCC unroll 4") for (int v = 0; v < KV; ++v) st_stream(out + o * K + v * V, acc[o][v]); }
+    else { _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) _Pragma("GCC unroll 4") for (int v = 0; v < KV; ++v) st(out + o * K + v * V, acc[o][v]); }
+    return;
+  }
+  float tail[V];                                  // the panel's last vector reaches past K: only its first taps are stored
+  for (int o = 0; o < O; ++o) for (int v = 0; v < KV; ++v) {
+    if ((v + 1) * V <= taps) st(out + o * K + v * V, acc[o][v]);
+    else { st(tail, acc[o][v]); std::copy_n(tail, taps - v * V, out + o * K + v * V); }
+  }
+}
+template <int KV>
+static void wg_panel(const float* P, const float* gy, int64_t og, int64_t N, float* out, int64_t K, int64_t taps, bool nt) {
+  int64_t o = 0;
+  for (; o + WO <= og; o += WO) wg_tile<WO, KV>(P, gy + o * N, N, out + o * K, K, taps, nt);
+  for (; o < og; ++o) wg_tile<1, KV>(P, gy + o * N, N, out + o * K, K, taps, nt);
+}
+'''
+
+# %% ../nbs/02a_kernels.ipynb #3cfbd9f5
+_SOURCE_WEIGHT_GRAD += r'''
+void weight_grad_rows(at::Tensor xp, at::Tensor gy, at::Tensor gw, int64_t i0, int64_t i1,
+                      int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G, bool stream) {
+  check(xp, "xp"); check(gy, "gy"); check(gw, "gw");
+  Geo g = geo(xp, gw.size(1), kh, kw, sh, sw, dh, dw, G, gy.size(1), gy.size(2));
+  check_shapes(g, gw, i0, i1, gy, "gy");
+  const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
+  const int64_t N = g.N, panels = (g.K + KW - 1) / KW;
+  const bool nt = stream && g.K % V == 0 && reinterpret_cast<uintptr_t>(GW) % (V * 4) == 0;   // every vector store aligned
+  at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
+    std::vector<const float*> rows(g.K); std::vector<float> P(panels * N * KW), gyp(g.og * N);
+    for (int64_t q = q0; q < q1; ++q) {
+      int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
+      patch_rows(g, X, i, j, gr, rows.data());
+      pack_patch(rows.data(), g.K, N, P.data());
+      for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * N, N, gyp.data() + o * N);
+      for (int64_t s = 0; s < panels; ++s) {
+        const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
+        const float* panel = P.data() + s * N * KW; float* out = GW + q * g.og * g.K + s * KW;
+        if (vecs == WK) wg_panel<WK>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
+        else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
+        else wg_panel<1>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
       }
     }
+    if (nt) stream_fence();
   });
 }
 '''
 
 # %% ../nbs/02a_kernels.ipynb #7a36a130
 _SOURCE_LAYOUT = r'''
+#if defined(__AVX512F__)
+#include <immintrin.h>
+static inline vf ld_part(const float* p, int m) { return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), p); }
+static inline void st_part(float* p, vf v, int m) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << m) - 1), (__m512)v); }
+#elif defined(__AVX2__)
+#include <immintrin.h>
+static inline __m256i first(int m) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(m), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static inline vf ld_part(const float* p, int m) { return (vf)_mm256_maskload_ps(p, first(m)); }
+static inline void st_part(float* p, vf v, int m) { _mm256_maskstore_ps(p, first(m), (__m256)v); }
+#else
+static inline vf ld_part(const float* p, int m) { vf v = splat(0.f); for (int e = 0; e < m; ++e) v[e] = p[e]; return v; }
+static inline void st_part(float* p, vf v, int m) { for (int e = 0; e < m; ++e) p[e] = v[e]; }
+#endif
 void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W]
   check(x, "x"); check(xp, "xp");
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Hp = xp.size(1), Wp = xp.size(2);
-  TORCH_CHECK(x.dim() == 4 && xp.dim() == 4 && xp.size(0) == C && xp.size(3) == N && t >= 0 && l >= 0 && t + H <= Hp && l + W <= Wp,
+  TORCH_CHECK(x.dim() == 4 && xp.dim() == 4, "x and xp must be 4-D");
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Hp = xp.size(1), Wp = xp.size(2), M = C * H * W;
+  TORCH_CHECK(xp.size(0) == C && xp.size(3) == N && t >= 0 && l >= 0 && t + H <= Hp && l + W <= Wp,
               "xp must be (C, Hp, Wp, N) with room for x at (t, l)");
   const float* X = x.data_ptr<float>(); float* P = xp.data_ptr<float>();
   at::parallel_for(0, C * H, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* src = X + r * W; float* dst = P + (((r / H) * Hp + t + r % H) * Wp + l) * N;
-      for (int64_t n = 0; n < N; ++n) for (int64_t w = 0; w < W; ++w) dst[w * N + n] = src[n * C * H * W + w];
+      int64_t n0 = 0;
+      for (; n0 + V <= N; n0 += V) for (int64_t w0 = 0; w0 < W; w0 += V) {
+        const int m = std::min<int64_t>(V, W - w0);
+        vf v[V];
+        _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) v[i] = m == V ? ld(src + (n0 + i) * M + w0) : ld_part(src + (n0 + i) * M + w0, m);
+        transpose(v);
+        for (int j = 0; j < m; ++j) st(dst + (w0 + j) * N + n0, v[j]);
+      }
+      for (int64_t n = n0; n < N; ++n) for (int64_t w = 0; w < W; ++w) dst[w * N + n] = src[n * M + w];
     }
   });
 }
+'''
+
+# %% ../nbs/02a_kernels.ipynb #a51cde84
+_SOURCE_LAYOUT += r'''
 void from_chwn_into(at::Tensor y, at::Tensor out) {                     // y (C, H, W, N), unit stride in N -> out (N, C, H, W)
-  check(out, "out"); TORCH_CHECK(y.scalar_type() == at::kFloat && y.stride(3) == 1, "y must be float32 with unit stride in N");
-  const int64_t C = y.size(0), H = y.size(1), W = y.size(2), N = y.size(3), s0 = y.stride(0), s1 = y.stride(1), s2 = y.stride(2);
-  TORCH_CHECK(y.dim() == 4 && out.dim() == 4 && out.size(0) == N && out.size(1) == C && out.size(2) == H && out.size(3) == W,
+  check(out, "out"); TORCH_CHECK(y.scalar_type() == at::kFloat && y.dim() == 4 && y.stride(3) == 1, "y must be 4-D float32 with unit stride in N");
+  const int64_t C = y.size(0), H = y.size(1), W = y.size(2), N = y.size(3), s0 = y.stride(0), s1 = y.stride(1), s2 = y.stride(2), M = C * H * W;
+  TORCH_CHECK(out.dim() == 4 && out.size(0) == N && out.size(1) == C && out.size(2) == H && out.size(3) == W,
               "out must be (N, C, H, W) for y (C, H, W, N)");
   const float* Y = y.data_ptr<float>(); float* O = out.data_ptr<float>();
   at::parallel_for(0, C * H, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* src = Y + (r / H) * s0 + (r % H) * s1; float* dst = O + r * W;
-      for (int64_t n = 0; n < N; ++n) for (int64_t w = 0; w < W; ++w) dst[n * C * H * W + w] = src[w * s2 + n];
+      int64_t n0 = 0;
+      for (; n0 + V <= N; n0 += V) for (int64_t w0 = 0; w0 < W; w0 += V) {
+        const int m = std::min<int64_t>(V, W - w0);
+        vf v[V];
+        _Pragma("GCC unroll 16") for (int j = 0; j < V; ++j) v[j] = j < m ? ld(src + (w0 + j) * s2 + n0) : splat(0.f);
+        transpose(v);
+        if (m == V) { _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) st(dst + (n0 + i) * M + w0, v[i]); }
+        else { _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) st_part(dst + (n0 + i) * M + w0, v[i], m); }
+      }
+      for (int64_t n = n0; n < N; ++n) for (int64_t w = 0; w < W; ++w) dst[n * M + w] = src[w * s2 + n];
     }
   });
 }
@@ -210,10 +378,11 @@ void from_chwn_into(at::Tensor y, at::Tensor out) {                     // y (C,
 _SOURCE_MODULE = r'''
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("forward_rows", &forward_rows, "the output rows i0:i1"); m.def("input_grad_rows", &input_grad_rows, "add the input gradient of rows i0:i1");
+  m.def("weight_grad_rows", &weight_grad_rows, "the weight gradient of rows i0:i1");
   m.def("to_chwn_into", &to_chwn_into, "x (N, C, H, W) into a padded (C, Hp, Wp, N)"); m.def("from_chwn_into", &from_chwn_into, "(C, H, W, N) into (N, C, H, W)");
 }
 '''
-KERNELS_SOURCE = _SOURCE_COMMON + _SOURCE_FORWARD + _SOURCE_INPUT_GRAD + _SOURCE_LAYOUT + _SOURCE_MODULE
+KERNELS_SOURCE = _SOURCE_COMMON + _SOURCE_FORWARD + _SOURCE_INPUT_GRAD + _SOURCE_WEIGHT_GRAD + _SOURCE_LAYOUT + _SOURCE_MODULE
 
 # %% ../nbs/02a_kernels.ipynb #0d056573
 _ISA_FLAGS = {'AVX512': ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma'], 'AVX2': ['-mavx2', '-mfma']}

@@ -17,8 +17,9 @@ from .kernels import kernels_for
 
 # %% auto #0
 __all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'INPUT_GRAD',
-           'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch', 'fresh', 'to_chwn', 'from_chwn',
-           'windows', 'row_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
+           'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch', 'fresh',
+           'to_chwn', 'from_chwn', 'windows', 'row_blocks', 'kernel_blocks', 'lc_forward', 'lc_backward',
+           'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -220,11 +221,17 @@ def row_blocks(rows:int, row_bytes:int) -> tuple[list[tuple[int, int]], int]:
     r = max(1, min(rows, BLOCK_BYTES // max(row_bytes, 1)))
     return [(i, min(i + r, rows)) for i in range(0, rows, r)], r
 
+def kernel_blocks(rows:int, row_bytes:int, views:bool) -> list[tuple[int, int]]:
+    "Blocks of output rows for the compiled kernels, which need no patch buffer: one where the kernels are views, else at most `BLOCK_BYTES` of kernels."
+    return [(0, rows)] if views else row_blocks(rows, row_bytes)[0]
+
 # %% ../nbs/02_local.ipynb #10ba6e09
 def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                weights, # weights(i0, i1) -> kernels `(B, O/G, K)` of output rows i0:i1
                bias:Tensor|None, # `(H_out, W_out * G, O/G)` or None
-               g:Geometry, out_size:tuple[int, int], o:int) -> Tensor:
+               g:Geometry, out_size:tuple[int, int], o:int,
+               views:bool=False, # whether `weights(i0, i1)` are views: then the compiled kernels take every row in one call
+              ) -> Tensor:
     "The layer's output `(O, H_out, W_out, N)`, in the workspace."
     c, hp, wp, n = xp.shape
     (ho, wo), G, (kh, kw) = out_size, g.groups, g.kernel_size
@@ -232,7 +239,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
     blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
     if (kern := kernels_for(xp, SMALL_BATCH)) is not None:               # the compiled kernels: patches read in place
-        for i0, i1 in blocks:
+        for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
             kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G)
         return y
@@ -251,6 +258,13 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     return y
 
 # %% ../nbs/02_local.ipynb #5f023a90
+def _grad_weight_block(dst:Tensor, gb:Tensor, u:Tensor, cols_buf:Tensor, i0:int, i1:int):
+    "One block's weight gradient into `dst` `(B, O/G, K)`: the patches of rows `i0:i1` gathered from the windows `u`, then one product."
+    B, og, K = dst.shape; n = gb.shape[-1]
+    cols = cols_buf[:B * K * n].view(i1 - i0, *u.shape[1:]); cols.copy_(u[i0:i1])
+    if n == 1: torch.mul(gb, cols.view(B, 1, K), out=dst)        # one image: outer products, which bmm runs slowly
+    else: torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
+
 def _patch_pixels(R:int, wo:int, g:Geometry, wp:int, device) -> Tensor:
     "For a block of `R` output rows starting at row 0: the padded-input pixel `(R, W_out, kh, kw)` each patch element reads."
     (kh, kw), (sh, sw), _, (dh, dw) = g[:4]
@@ -258,6 +272,7 @@ def _patch_pixels(R:int, wo:int, g:Geometry, wp:int, device) -> Tensor:
     cols = torch.arange(wo, device=device)[:, None, None] * sw + torch.arange(kw, device=device) * dw
     return rows * wp + cols
 
+# %% ../nbs/02_local.ipynb #00944fd2
 def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:int, wo:int, g:Geometry, pixels:Tensor|None, like:Tensor):
     "Add one block's input gradient into `gxp` `(C, Hp, Wp, N)`: products in the chosen orientation, then the overlapping adds."
     c, hp, wp, n = gxp.shape
@@ -278,53 +293,65 @@ def _grad_input_block(gxp:Tensor, gb:Tensor, W:Tensor, small:bool, i0:int, rb:in
     gxp.view(c, -1, n).index_add_(1, (pixels[:rb] + i0 * sh * wp).flatten(), src.view(c, -1, n))
 
 # %% ../nbs/02_local.ipynb #618e122f
-INPUT_GRAD = None              # with the compiled kernels: 'compiled' or 'core' for the input gradient; None: the faster, as timed
-_chosen_input_grad = {}
+INPUT_GRAD = 'compiled'        # with the compiled kernels: 'compiled' or 'core' for the input gradient; None: the faster, as timed
+WEIGHT_GRAD = 'compiled'       # the same for the weight gradient
+_chosen = {}                   # (gradient, shape) -> the way timed faster
 
-def _input_grad_way(key, kern) -> tuple[object, bool]:
-    "The kernels for the input gradient (None: the core's way) and whether this backward times both ways, for `key`."
-    if kern is None or INPUT_GRAD == 'core': return None, False
-    if INPUT_GRAD == 'compiled': return kern, False
-    way = _chosen_input_grad.get(key)
+def _grad_way(what:str, key, kern) -> tuple[object, bool]:
+    "The kernels for the `what` ('input' or 'weight') gradient (None: the core's way) and whether this backward times both ways."
+    fixed = INPUT_GRAD if what == 'input' else WEIGHT_GRAD
+    if kern is None or fixed == 'core': return None, False
+    if fixed == 'compiled': return kern, False
+    way = _chosen.get((what, key))
     return (None, False) if way == 'core' else (kern, way is None)
+
+def _run_ways(ways, core:bool, trial:bool, bi:int, spent:list[float], count:bool):
+    "Run `ways[core]`; in a trial run both, in turns, adding their seconds to `spent` when `count`."
+    if not trial: return ways[core]()
+    for w in ((0, 1) if bi % 2 == 0 else (1, 0)):       # in turns, so that neither always finds the block in cache
+        t0 = time.perf_counter(); ways[w](); spent[w] += (time.perf_counter() - t0) if count else 0
 
 # %% ../nbs/02_local.ipynb #98865606
 def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
                 gy:Tensor, # output gradient `(O, H_out, W_out, N)`
                 weights, # as for lc_forward
-                grad_weights, # grad_weights(i0, i1) -> destination `(B, O/G, K)`; or None when not needed
-                g:Geometry, need_input:bool) -> Tensor|None:
+                grad_weights, # grad_weights(i0, i1) -> contiguous destination `(B, O/G, K)`; or None when not needed
+                g:Geometry, need_input:bool,
+                views:bool=False, # whether `weights` and `grad_weights` give views (the layer's own): all rows at once, the gradient streamed
+               ) -> Tensor|None:
     "Weight gradients (into `grad_weights`) and the padded input gradient `(C, Hp, Wp, N)` (or None), block by block."
     c, hp, wp, n = xp.shape
     o, ho, wo, _ = gy.shape
-    G, (kh, kw), sh = g.groups, g.kernel_size, g.stride[0]
-    og, K = o // G, c // G * kh * kw
-    u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)
+    G, (kh, kw), args = g.groups, g.kernel_size, (*g.kernel_size, *g.stride, *g.dilation, g.groups)
+    K = c // G * kh * kw
     blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
-    cols_buf, small = scratch('cols', R * wo * c * kh * kw * n, xp), n < SMALL_BATCH
+    kern, key = kernels_for(xp, SMALL_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
+    wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
+    ik, itrial = _grad_way('input', key, kern if need_input else None)
+    if not (wtrial or itrial) and (wk is not None or grad_weights is None) and (ik is not None or not need_input):
+        blocks = kernel_blocks(ho, wo * o * K * xp.element_size(), views)           # only the compiled kernels run
+    u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
+    cols_buf = scratch('cols', R * wo * c * kh * kw * n, xp) if grad_weights is not None and (wk is None or wtrial) else None
     gxp = scratch('gxp', xp.numel(), xp).view(c, hp, wp, n).zero_() if need_input else None
-    key = (xp.shape, gy.shape, g)
-    kern, trial = _input_grad_way(key, kernels_for(xp, SMALL_BATCH) if need_input and gy.is_contiguous() else None)
-    pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and (kern is None or trial) and kh * kw > SCATTER_ADDS else None
-    spare, spent = (torch.zeros_like(gxp), [0., 0.]) if trial else (None, None)   # a trial: the core's result is thrown away
-    gq = gy.permute(1, 2, 0, 3).unflatten(2, (G, og))                             # (H_out, W_out, G, O/G, N), a view
+    pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and (ik is None or itrial) and kh * kw > SCATTER_ADDS else None
+    spare, spent = torch.zeros_like(gxp) if itrial else None, {'weight': [0., 0.], 'input': [0., 0.]}   # spare: thrown away
+    gq = gy.permute(1, 2, 0, 3).unflatten(2, (G, o // G))                          # (H_out, W_out, G, O/G, N), a view
+    core_runs = (grad_weights is not None and (wk is None or wtrial)) or (need_input and (ik is None or itrial))
     for bi, (i0, i1) in enumerate(blocks):
-        rb = i1 - i0; B = rb * wo * G
-        gb = gq[i0:i1].flatten(0, 2)                                              # (B, O/G, N), strided
+        count = bi > 0 or len(blocks) == 1                                        # the first block of a trial warms the caches
+        gb = gq[i0:i1].flatten(0, 2) if core_runs else None                       # (B, O/G, N): a copy, for the core's ways only
         if grad_weights is not None:
-            cols = cols_buf[:rb * wo * c * kh * kw * n].view(rb, wo, c, kh, kw, n); cols.copy_(u[i0:i1])
             dst = grad_weights(i0, i1)
-            if n == 1: torch.mul(gb, cols.view(B, 1, K), out=dst)        # one image: outer products, which bmm runs slowly
-            else: torch.bmm(gb, cols.view(B, K, n).transpose(1, 2), out=dst)
+            _run_ways((lambda: wk.weight_grad_rows(xp, gy, dst, i0, i1, *args, views), lambda: _grad_weight_block(dst, gb, u, cols_buf, i0, i1)),
+                      wk is None, wtrial, bi, spent['weight'], count)
             grad_weights(i0, i1, dst)
-        if not need_input: continue
-        W = weights(i0, i1)
-        ways = (lambda: kern.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, kh, kw, *g.stride, *g.dilation, G),
-                lambda: _grad_input_block(spare if trial else gxp, gb, W, small, i0, rb, wo, g, pixels, xp))
-        if not trial: ways[kern is None](); continue
-        for w in ((0, 1) if bi % 2 == 0 else (1, 0)):       # in turns, so that neither always finds the block in cache
-            t0 = time.perf_counter(); ways[w](); spent[w] += (time.perf_counter() - t0) if bi or len(blocks) == 1 else 0
-    if trial: _chosen_input_grad[key] = 'compiled' if spent[0] <= spent[1] else 'core'
+        if need_input:
+            W = weights(i0, i1)
+            _run_ways((lambda: ik.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, *args),
+                       lambda: _grad_input_block(spare if itrial else gxp, gb, W, n < SMALL_BATCH, i0, i1 - i0, wo, g, pixels, xp)),
+                      ik is None, itrial, bi, spent['input'], count)
+    for what, trial in (('weight', wtrial), ('input', itrial)):
+        if trial: _chosen[(what, key)] = 'compiled' if spent[what][0] <= spent[what][1] else 'core'
     return gxp
 
 # %% ../nbs/02_local.ipynb #39ba822a
@@ -338,7 +365,7 @@ class _LocalConv2d(torch.autograd.Function):
         G = g.groups
         wv = weight.contiguous().view(ho, wo * G, o // G, -1)
         bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        y = lc_forward(to_chwn(x, g.padding, 'xp'), lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o)
+        y = lc_forward(to_chwn(x, g.padding, 'xp'), lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
         ctx.save_for_backward(x, weight)
         ctx.g, ctx.has_bias, ctx.channels_last = g, bias is not None, _is_channels_last(x)
         return from_chwn(y, 'out', ctx.channels_last)
@@ -355,7 +382,7 @@ class _LocalConv2d(torch.autograd.Function):
         sink = (lambda i0, i1, done=None: gwv[i0:i1].flatten(0, 1)) if need_w else None
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x)
+        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
         return gx, gw, gb, None
