@@ -139,10 +139,6 @@ typedef void (*gin_fn)(float* const*, const float* const*, int64_t, const float*
 static const gin_fn GIN[12] = {gin_images<1>, gin_images<2>, gin_images<3>, gin_images<4>, gin_images<5>, gin_images<6>,
   gin_images<(MAXT > 6 ? 7 : 1)>, gin_images<(MAXT > 6 ? 8 : 1)>, gin_images<(MAXT > 6 ? 9 : 1)>, gin_images<(MAXT > 6 ? 10 : 1)>,
   gin_images<(MAXT > 6 ? 11 : 1)>, gin_images<(MAXT > 6 ? 12 : 1)>};
-static inline void gin_taps(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n0, int64_t n1) {
-  int64_t tiles = (taps + MAXT - 1) / MAXT;
-  for (int64_t s = 0, t = 0; s < tiles; ++s) { int64_t e = taps * (s + 1) / tiles; GIN[e - t - 1](rows + t, gys, og, w + t, K, n0, n1); t = e; }
-}
 '''
 
 # %% ../nbs/02a_kernels.ipynb #807d8c5b
@@ -163,7 +159,7 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
     const int64_t mine = stripes == 1 ? 1 : (stripes - phase + 1) / 2;
     at::parallel_for(0, mine * per, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<float*> rows(taps); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(g.K * 4 > 4096 ? g.og * g.K : 0);
+      std::vector<float*> rows(g.K); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(g.K * 4 > 4096 ? g.og * g.K : 0);
       for (int64_t run = t0; run < t1; run = (run / per + 1) * per) {        // the tasks of one stripe, position by position
         const int64_t k = stripes == 1 ? 0 : phase + 2 * (run / per), end = std::min(t1, (run / per + 1) * per);
         for (int64_t i = i0 + (i1 - i0) * k / stripes; i < i0 + (i1 - i0) * (k + 1) / stripes; ++i) for (int64_t j = 0; j < g.wo; ++j)
@@ -179,18 +175,22 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
                   gys[o] = pack.data() + o * m;
                 }
               }
-              // these channels' kernel columns: a channel's numbers lie K apart, one per output. Within a page, the next channel's
-              // are prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
+              // these channels' kernel columns: a tap's numbers lie K apart, one per output. Within a page, the next tile's are
+              // prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
               const float* wq = W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
               const bool copy = g.K * 4 > 4096; const int64_t ldw = copy ? kc : g.K;
               if (copy) for (int64_t o = 0; o < g.og; ++o) std::copy_n(wq + o * g.K, kc, wpack.data() + o * kc);
-              for (const float* wc = copy ? wpack.data() : wq; c < ce; ++c, wc += taps) {
-                for (int64_t a = 0, t = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++t)
-                  rows[t] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
-                if (!copy && c + 1 < ce) for (int64_t o = 0; o < g.og; ++o) {
-                  __builtin_prefetch(wc + taps + o * ldw); __builtin_prefetch(wc + 2 * taps - 1 + o * ldw);
+              for (int64_t r = 0; c < ce; ++c) for (int64_t a = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++r)
+                rows[r] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
+              const float* wc = copy ? wpack.data() : wq;
+              const int64_t tiles = (kc + MAXT - 1) / MAXT;   // near-equal tiles of the channels' taps together (a 1 x 1 kernel has one)
+              for (int64_t u = 0, t = 0; u < tiles; ++u) {
+                const int64_t te = kc * (u + 1) / tiles;
+                if (!copy && u + 1 < tiles) for (int64_t o = 0; o < g.og; ++o) {   // the next tile's kernel columns
+                  __builtin_prefetch(wc + te + o * ldw); __builtin_prefetch(wc + kc * (u + 2) / tiles - 1 + o * ldw);
                 }
-                gin_taps(rows.data(), gys.data(), g.og, wc, ldw, taps, 0, m);
+                GIN[te - t - 1](rows.data() + t, gys.data(), g.og, wc + t, ldw, 0, m);
+                t = te;
               }
             }
           }
