@@ -146,7 +146,7 @@ def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -
 
 # %% ../nbs/03_kcp.ipynb #ce3c0ca3
 KCP_METHODS = ('auto', 'conv', 'local')
-RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, copy=2.0e9)   # multiply-adds/s, a batch size, bytes/s
+RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, mix_pairs=4, copy=2.0e9)   # multiply-adds/s, a batch size, pairs, bytes/s
 
 def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:tuple[int, int], kernel_size:tuple[int, int],
              groups:int, S:int, element_size:int=4, compiled:bool=False) -> float:
@@ -157,7 +157,8 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     gathers = 0 if compiled and n >= SMALL_BATCH else 2    # the compiled products read the patches in place (32 images or more)
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
-    return (macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + 3 * L * S * o * K / RATES['mix'] + moved / RATES['copy'])
+    mixing = 3 * L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']      # bound by writing the mixed kernels beyond a few pairs
+    return macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + mixing + moved / RATES['copy']
 
 def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False) -> str:
     "The method `kcp_cost` estimates to be faster: 'conv' or 'local'."
