@@ -237,7 +237,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     (ho, wo), G, (kh, kw) = out_size, g.groups, g.kernel_size
     og, K = o // G, c // G * kh * kw
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
-    blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
+    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
     if (kern := kernels_for(xp, SMALL_BATCH)) is not None:               # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
@@ -324,7 +324,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     o, ho, wo, _ = gy.shape
     G, (kh, kw), args = g.groups, g.kernel_size, (*g.kernel_size, *g.stride, *g.dilation, g.groups)
     K = c // G * kh * kw
-    blocks, R = row_blocks(ho, wo * c * kh * kw * n * xp.element_size())
+    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
     kern, key = kernels_for(xp, SMALL_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
     wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
     ik, itrial = _grad_way('input', key, kern if need_input else None)
