@@ -13,7 +13,7 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, SMALL_BATCH)
+                        _is_channels_last, _use_reference, _autocast_dtype, KERNEL_MIN_BATCH)
 from .kernels import kernels_apply
 
 # %% auto #0
@@ -79,7 +79,7 @@ class _KCPLocal(torch.autograd.Function):
         y = lc_forward(to_chwn(x, g.padding, 'xp'), weights, bt, g, (ho, wo), o)
         ctx.save_for_backward(x, weight, maps)
         ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
-        return from_chwn(y, 'out', ctx.channels_last)
+        return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -95,7 +95,7 @@ class _KCPLocal(torch.autograd.Function):
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, weights, sink, g, need_x)
         t, _, l, _ = g.padding
-        gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
+        gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None
 
 # %% ../nbs/03_kcp.ipynb #cc753581
@@ -154,7 +154,7 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     L, K = out_size[0] * out_size[1], c // groups * kernel_size[0] * kernel_size[1]
     macs = 3 * n * L * o * K
     if method == 'conv': return S * macs / RATES['conv'] + 3 * S * n * o * L * element_size / RATES['copy']
-    gathers = 0 if compiled and n >= SMALL_BATCH else 2    # the compiled products read the patches in place (32 images or more)
+    gathers = 0 if compiled and n >= KERNEL_MIN_BATCH else 2    # the compiled products read the patches in place
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     mixing = 3 * L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']      # bound by writing the mixed kernels beyond a few pairs

@@ -326,25 +326,28 @@ static inline void st_part(float* p, vf v, int m) { _mm256_maskstore_ps(p, first
 static inline vf ld_part(const float* p, int m) { vf v = splat(0.f); for (int e = 0; e < m; ++e) v[e] = p[e]; return v; }
 static inline void st_part(float* p, vf v, int m) { for (int e = 0; e < m; ++e) p[e] = v[e]; }
 #endif
-void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W]
+void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W, :N], zeros past N
   check(x, "x"); check(xp, "xp");
   TORCH_CHECK(x.dim() == 4 && xp.dim() == 4, "x and xp must be 4-D");
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Hp = xp.size(1), Wp = xp.size(2), M = C * H * W;
-  TORCH_CHECK(xp.size(0) == C && xp.size(3) == N && t >= 0 && l >= 0 && t + H <= Hp && l + W <= Wp,
-              "xp must be (C, Hp, Wp, N) with room for x at (t, l)");
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Hp = xp.size(1), Wp = xp.size(2), Np = xp.size(3), M = C * H * W;
+  TORCH_CHECK(xp.size(0) == C && Np >= N && t >= 0 && l >= 0 && t + H <= Hp && l + W <= Wp,
+              "xp must be (C, Hp, Wp, N or more) with room for x at (t, l)");
   const float* X = x.data_ptr<float>(); float* P = xp.data_ptr<float>();
   at::parallel_for(0, C * H, 1, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      const float* src = X + r * W; float* dst = P + (((r / H) * Hp + t + r % H) * Wp + l) * N;
+      const float* src = X + r * W; float* dst = P + (((r / H) * Hp + t + r % H) * Wp + l) * Np;
       int64_t n0 = 0;
       for (; n0 + V <= N; n0 += V) for (int64_t w0 = 0; w0 < W; w0 += V) {
         const int m = std::min<int64_t>(V, W - w0);
         vf v[V];
         _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) v[i] = m == V ? ld(src + (n0 + i) * M + w0) : ld_part(src + (n0 + i) * M + w0, m);
         transpose(v);
-        for (int j = 0; j < m; ++j) st(dst + (w0 + j) * N + n0, v[j]);
+        for (int j = 0; j < m; ++j) st(dst + (w0 + j) * Np + n0, v[j]);
       }
-      for (int64_t n = n0; n < N; ++n) for (int64_t w = 0; w < W; ++w) dst[w * N + n] = src[n * M + w];
+      for (int64_t w = 0; w < W; ++w) {
+        for (int64_t n = n0; n < N; ++n) dst[w * Np + n] = src[n * M + w];
+        std::fill(dst + w * Np + N, dst + (w + 1) * Np, 0.f);                 // the padding images
+      }
     }
   });
 }
@@ -442,7 +445,7 @@ def kernels_apply(device, dtype) -> bool:
     return USE_COMPILED and torch.device(device).type == 'cpu' and dtype == torch.float32 and compiled_kernels() is not None
 
 def kernels_for(t:torch.Tensor, # what a kernel would read: the padded input `(C, Hp, Wp, N)`, or a layout's source
-                min_batch:int=32, # images (the last dimension) below which the PyTorch core is faster
+                min_batch:int=4, # images (the last dimension) below which the PyTorch core is faster
                 contiguous:bool=True, # whether the kernel needs `t` contiguous
                ):
     "The compiled kernels where they apply to `t` (a float32 CPU tensor, contiguous when asked), else None."

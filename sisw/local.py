@@ -13,13 +13,13 @@ from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 
 from .similarity import as_pair
-from .kernels import kernels_for
+from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
-__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'INPUT_GRAD',
-           'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch', 'fresh',
-           'to_chwn', 'from_chwn', 'windows', 'row_blocks', 'kernel_blocks', 'lc_forward', 'lc_backward',
-           'local_conv2d', 'LocallyConnected2d']
+__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_IMAGES',
+           'KERNEL_MIN_BATCH', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
+           'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'from_chwn', 'windows', 'row_blocks',
+           'kernel_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -182,17 +182,28 @@ def _by_passes(key:tuple, one, two):
     _chosen_passes[key] = min(best, key=best.get)
 
 # %% ../nbs/02_local.ipynb #b09d4df3
+KERNEL_IMAGES = 16             # with the compiled kernels, a batch is padded with zero images to a multiple of this
+KERNEL_MIN_BATCH = 4           # and below this batch size the PyTorch core runs instead
+
+def padded_images(x:Tensor) -> int:
+    "Images in `x`'s `(C, H, W, N)` layout: `N`, or where the compiled kernels apply, `N` padded with zero images to a multiple of `KERNEL_IMAGES`."
+    n = x.shape[0]
+    return -(-n // KERNEL_IMAGES) * KERNEL_IMAGES if n >= KERNEL_MIN_BATCH and kernels_apply(x.device, x.dtype) else n
+
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
             slot:str) -> Tensor:
-    "`x` zero-padded, as `(C, H + t + b, W + l + r, N)` in the workspace."
+    "`x` zero-padded, as `(C, H + t + b, W + l + r, padded_images(x))` in the workspace."
     n, c, h, w = x.shape
     t, b, l, r = pads
-    xp = scratch(slot, c * (h + t + b) * (w + l + r) * n, x).view(c, h + t + b, w + l + r, n)
-    one = lambda: xp[:, t:t + h, l:l + w].copy_(x.permute(1, 2, 3, 0))
+    m = padded_images(x)
+    xp = scratch(slot, c * (h + t + b) * (w + l + r) * m, x).view(c, h + t + b, w + l + r, m)
+    one = lambda: xp[:, t:t + h, l:l + w, :n].copy_(x.permute(1, 2, 3, 0))
+    kern = kernels_for(x, 0) if x.is_contiguous() and x.device.type == 'cpu' else None
     if not x.is_contiguous() or x.device.type != 'cpu': one()           # a strided input, or a GPU: one pass
-    elif (kern := kernels_for(x, 0)) is not None: kern.to_chwn_into(x, xp, t, l)   # the compiled transposition
+    elif kern is not None: kern.to_chwn_into(x, xp, t, l)                  # the compiled transposition (zeros past N)
     else: _by_passes(('to', tuple(x.shape), pads, x.dtype), one, lambda: _rows_then_tiles(x, xp, t, l, slot))
+    if m > n and kern is None: xp[:, t:t + h, l:l + w, n:].zero_()
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
     return xp
 
@@ -238,7 +249,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     og, K = o // G, c // G * kh * kw
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
     blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
-    if (kern := kernels_for(xp, SMALL_BATCH)) is not None:               # the compiled kernels: patches read in place
+    if (kern := kernels_for(xp, KERNEL_MIN_BATCH)) is not None:          # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
             kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G)
@@ -325,7 +336,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     G, (kh, kw), args = g.groups, g.kernel_size, (*g.kernel_size, *g.stride, *g.dilation, g.groups)
     K = c // G * kh * kw
     blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
-    kern, key = kernels_for(xp, SMALL_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
+    kern, key = kernels_for(xp, KERNEL_MIN_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
     wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
     ik, itrial = _grad_way('input', key, kern if need_input else None)
     if not (wtrial or itrial) and (wk is not None or grad_weights is None) and (ik is not None or not need_input):
@@ -368,7 +379,7 @@ class _LocalConv2d(torch.autograd.Function):
         y = lc_forward(to_chwn(x, g.padding, 'xp'), lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
         ctx.save_for_backward(x, weight)
         ctx.g, ctx.has_bias, ctx.channels_last = g, bias is not None, _is_channels_last(x)
-        return from_chwn(y, 'out', ctx.channels_last)
+        return from_chwn(y[..., :n], 'out', ctx.channels_last)
 
     @staticmethod
     @once_differentiable
@@ -384,7 +395,7 @@ class _LocalConv2d(torch.autograd.Function):
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
         t, _, l, _ = g.padding
-        gx = from_chwn(gxp[:, t:t + h, l:l + w], 'gx', ctx.channels_last) if need_x else None
+        gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gw, gb, None
 
 # %% ../nbs/02_local.ipynb #003a1d85
