@@ -11,7 +11,7 @@ import torch
 from torch import nn, Tensor
 from fastcore.script import call_parse
 
-from .local import LocallyConnected2d, clear_workspace, SMALL_BATCH
+from .local import LocallyConnected2d, clear_workspace
 from .kernels import kernels_apply
 from .kcp import KCPConv2d, kcp_method, kcp_cost
 from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broadcast_local_conv2d, einsum_local_conv2d, bmm_local_conv2d

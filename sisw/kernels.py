@@ -156,10 +156,11 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   const int64_t reach = std::max<int64_t>(1, (kh - 1) * dh / sh);
   int64_t stripes = per >= want ? 1 : std::min(2 * ((want + per - 1) / per), (i1 - i0) / reach);
   if (stripes < 3) stripes = 1;
+  const bool copy = g.K * 4 > 4096;           // kernel columns more than a page apart: copied before use (below)
   for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
     const int64_t mine = stripes == 1 ? 1 : (stripes - phase + 1) / 2;
     at::parallel_for(0, mine * per, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<float*> rows(g.K); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(g.K * 4 > 4096 ? g.og * g.K : 0);
+      std::vector<float*> rows(g.K); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(copy ? g.og * g.K : 0);
       for (int64_t run = t0; run < t1; run = (run / per + 1) * per) {        // the tasks of one stripe, position by position
         const int64_t k = stripes == 1 ? 0 : phase + 2 * (run / per), end = std::min(t1, (run / per + 1) * per);
         for (int64_t i = i0 + (i1 - i0) * k / stripes; i < i0 + (i1 - i0) * (k + 1) / stripes; ++i) for (int64_t j = 0; j < g.wo; ++j)
@@ -178,7 +179,7 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
               // these channels' kernel columns: a tap's numbers lie K apart, one per output. Within a page, the next tile's are
               // prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
               const float* wq = W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
-              const bool copy = g.K * 4 > 4096; const int64_t ldw = copy ? kc : g.K;
+              const int64_t ldw = copy ? kc : g.K;
               if (copy) for (int64_t o = 0; o < g.og; ++o) std::copy_n(wq + o * g.K, kc, wpack.data() + o * kc);
               for (int64_t r = 0; c < ce; ++c) for (int64_t a = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++r)
                 rows[r] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images

@@ -199,9 +199,9 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
     m = padded_images(x)
     xp = scratch(slot, c * (h + t + b) * (w + l + r) * m, x).view(c, h + t + b, w + l + r, m)
     one = lambda: xp[:, t:t + h, l:l + w, :n].copy_(x.permute(1, 2, 3, 0))
-    kern = kernels_for(x, 0) if x.is_contiguous() and x.device.type == 'cpu' else None
-    if not x.is_contiguous() or x.device.type != 'cpu': one()           # a strided input, or a GPU: one pass
-    elif kern is not None: kern.to_chwn_into(x, xp, t, l)                  # the compiled transposition (zeros past N)
+    kern = kernels_for(x, 0)                                             # None for a strided input or off the CPU
+    if kern is not None: kern.to_chwn_into(x, xp, t, l)                  # the compiled transposition (zeros past N)
+    elif not x.is_contiguous() or x.device.type != 'cpu': one()         # a strided input, or a GPU: one pass
     else: _by_passes(('to', tuple(x.shape), pads, x.dtype), one, lambda: _rows_then_tiles(x, xp, t, l, slot))
     if m > n and kern is None: xp[:, t:t + h, l:l + w, n:].zero_()
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
@@ -339,15 +339,14 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     kern, key = kernels_for(xp, KERNEL_MIN_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
     wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
     ik, itrial = _grad_way('input', key, kern if need_input else None)
-    if not (wtrial or itrial) and (wk is not None or grad_weights is None) and (ik is not None or not need_input):
-        blocks = kernel_blocks(ho, wo * o * K * xp.element_size(), views)           # only the compiled kernels run
+    core_runs = (grad_weights is not None and (wk is None or wtrial)) or (need_input and (ik is None or itrial))
+    if not core_runs: blocks = kernel_blocks(ho, wo * o * K * xp.element_size(), views)   # only the compiled kernels run
     u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
     cols_buf = scratch('cols', R * wo * c * kh * kw * n, xp) if grad_weights is not None and (wk is None or wtrial) else None
     gxp = scratch('gxp', xp.numel(), xp).view(c, hp, wp, n).zero_() if need_input else None
     pixels = _patch_pixels(R, wo, g, wp, xp.device) if need_input and (ik is None or itrial) and kh * kw > SCATTER_ADDS else None
     spare, spent = torch.zeros_like(gxp) if itrial else None, {'weight': [0., 0.], 'input': [0., 0.]}   # spare: thrown away
     gq = gy.permute(1, 2, 0, 3).unflatten(2, (G, o // G))                          # (H_out, W_out, G, O/G, N), a view
-    core_runs = (grad_weights is not None and (wk is None or wtrial)) or (need_input and (ik is None or itrial))
     for bi, (i0, i1) in enumerate(blocks):
         count = bi > 0 or len(blocks) == 1                                        # the first block of a trial warms the caches
         gb = gq[i0:i1].flatten(0, 2) if core_runs else None                       # (B, O/G, N): a copy, for the core's ways only
