@@ -13,7 +13,7 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, KERNEL_MIN_BATCH)
+                        _is_channels_last, _use_reference, _autocast_dtype)
 from .kernels import kernels_apply
 
 # %% auto #0
@@ -154,7 +154,7 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     L, K = out_size[0] * out_size[1], c // groups * kernel_size[0] * kernel_size[1]
     macs = 3 * n * L * o * K
     if method == 'conv': return S * macs / RATES['conv'] + 3 * S * n * o * L * element_size / RATES['copy']
-    gathers = 0 if compiled and n >= KERNEL_MIN_BATCH else 2    # the compiled products read the patches in place
+    gathers = 0 if compiled else 2                              # the compiled products read the patches in place
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     mixing = 3 * L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']      # bound by writing the mixed kernels beyond a few pairs

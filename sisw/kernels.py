@@ -24,12 +24,20 @@ constexpr int V = 16, OT = 8, MAXT = 12;      // floats per vector; outputs per 
 constexpr int V = 8, OT = 4, MAXT = 6;
 #endif
 constexpr int NV = 2, NT = NV * V;            // vectors of images per tile
+constexpr int PFD = 128;                      // floats ahead that a first pass over kernels prefetches
 typedef float vf __attribute__((vector_size(V * 4)));
 typedef float vfu __attribute__((vector_size(V * 4), aligned(4)));
 static inline vf ld(const float* p) { return *(const vfu*)p; }
 static inline void st(float* p, vf v) { *(vfu*)p = v; }
 static inline vf splat(float a) { return a - (vf){}; }    // a broadcast (x - 0 is exact, so the subtraction folds away)
 
+#if defined(__AVX512F__)
+constexpr int WO = 8, WK = 3;                 // weight-gradient tile: outputs x vectors of taps
+#else
+constexpr int WO = 4, WK = 2;
+#endif
+constexpr int KW = WK * V;                    // taps per panel
+constexpr int ACC = V == 16 ? 24 : 12;        // accumulators a register tile may hold
 struct Geo { int64_t C, Hp, Wp, N, G, cg, og, K, kh, kw, sh, sw, dh, dw, ho, wo; };
 static Geo geo(const at::Tensor& xp, int64_t og, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
                int64_t G, int64_t ho, int64_t wo) {
@@ -48,6 +56,51 @@ static void check_shapes(const Geo& g, const at::Tensor& w, int64_t i0, int64_t 
 }
 '''
 
+# %% ../nbs/02a_kernels.ipynb #2d4c7509
+_SOURCE_COMMON += r'''
+#if defined(__AVX512F__)
+#include <immintrin.h>
+static inline vf ld_part(const float* p, int m) { return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), p); }
+static inline void st_part(float* p, vf v, int m) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << m) - 1), (__m512)v); }
+#elif defined(__AVX2__)
+#include <immintrin.h>
+static inline __m256i first(int m) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(m), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+static inline vf ld_part(const float* p, int m) { return (vf)_mm256_maskload_ps(p, first(m)); }
+static inline void st_part(float* p, vf v, int m) { _mm256_maskstore_ps(p, first(m), (__m256)v); }
+#else
+static inline vf ld_part(const float* p, int m) { vf v = splat(0.f); for (int e = 0; e < m; ++e) v[e] = p[e]; return v; }
+static inline void st_part(float* p, vf v, int m) { for (int e = 0; e < m; ++e) p[e] = v[e]; }
+#endif
+typedef int vi __attribute__((vector_size(V * 4)));
+template <int H> static inline void swap_blocks(vf* r) {   // rows i, i + H: i's columns with bit H set <-> (i + H)'s without
+  vi ma, mb;
+  for (int e = 0; e < V; ++e) { ma[e] = (e & H) ? V + e - H : e; mb[e] = (e & H) ? V + e : e + H; }
+  _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) if (!(i & H)) {
+    vf a = __builtin_shuffle(r[i], r[i + H], ma), b = __builtin_shuffle(r[i], r[i + H], mb); r[i] = a; r[i + H] = b;
+  }
+}
+static inline void transpose(vf* r) { swap_blocks<1>(r); swap_blocks<2>(r); swap_blocks<4>(r); if (V == 16) swap_blocks<V / 2>(r); }
+static inline vf sums(vf* r) {                // lane e: the sum of r[e]'s lanes (r is overwritten)
+  transpose(r); vf s = r[0];
+  _Pragma("GCC unroll 16") for (int i = 1; i < V; ++i) s += r[i];
+  return s;
+}
+static void pack_patch(const float* const* rows, int64_t K, int64_t n0, int64_t n1, float* P) {   // images n0:n1 of a patch, as
+  const int64_t N = n1 - n0;                  // panels [K / KW][N][KW] of KW taps, zero past K
+  for (int64_t k0 = 0; k0 < K; k0 += V) {
+    float* panel = P + (k0 / KW) * N * KW + k0 % KW;
+    for (int64_t n = 0; n < N; n += V) {
+      const int m = std::min<int64_t>(V, N - n);
+      vf r[V];
+      _Pragma("GCC unroll 16") for (int t = 0; t < V; ++t)
+        r[t] = k0 + t >= K ? splat(0.f) : m == V ? ld(rows[k0 + t] + n0 + n) : ld_part(rows[k0 + t] + n0 + n, m);
+      transpose(r);
+      for (int t = 0; t < m; ++t) st(panel + (n + t) * KW, r[t]);
+    }
+  }
+}
+'''
+
 # %% ../nbs/02a_kernels.ipynb #e8d583b6
 _SOURCE_FORWARD = r'''
 static inline void patch_rows(const Geo& g, const float* X, int64_t i, int64_t j, int64_t gr, const float** rows) {
@@ -56,11 +109,12 @@ static inline void patch_rows(const Geo& g, const float* X, int64_t i, int64_t j
     rows[k++] = X + (((gr * g.cg + c) * g.Hp + i * g.sh + a * g.dh) * g.Wp + j * g.sw + b * g.dw) * g.N;
 }
 template <int O, int W>   // O outputs x W vectors of images from n: y[o] = bias[o] + sum_k w[o, k] rows[k]
-static inline void fwd_tile(const float* const* rows, int64_t K, const float* w, const float* bias, float* y, int64_t ldy, int64_t n) {
+static inline void fwd_tile(const float* const* rows, int64_t K, const float* w, const float* bias, float* y, int64_t ldy, int64_t n, bool pf) {
   vf acc[O][W];
   _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) _Pragma("GCC unroll 4") for (int v = 0; v < W; ++v) acc[o][v] = splat(bias ? bias[o] : 0.f);
   for (int64_t k = 0; k < K; ++k) {
     vf x[W];
+    if (pf && (k & 15) == 0) _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) __builtin_prefetch(w + o * K + k + PFD);
     _Pragma("GCC unroll 4") for (int v = 0; v < W; ++v) x[v] = ld(rows[k] + n + v * V);
     _Pragma("GCC unroll 16") for (int o = 0; o < O; ++o) {
       vf wv = splat(w[o * K + k]);
@@ -72,14 +126,48 @@ static inline void fwd_tile(const float* const* rows, int64_t K, const float* w,
 template <int O>
 static void fwd_images(const float* const* rows, int64_t K, const float* w, const float* bias, float* y, int64_t ldy, int64_t N) {
   int64_t n = 0;
-  for (; n + NT <= N; n += NT) fwd_tile<O, NV>(rows, K, w, bias, y, ldy, n);
-  for (; n + V <= N; n += V) fwd_tile<O, 1>(rows, K, w, bias, y, ldy, n);
-  for (; n < N; ++n) for (int o = 0; o < O; ++o) {
-    float s = bias ? bias[o] : 0.f;
-    for (int64_t k = 0; k < K; ++k) s += w[o * K + k] * rows[k][n];
-    y[o * ldy + n] = s;
+  for (; n + NT <= N; n += NT) fwd_tile<O, NV>(rows, K, w, bias, y, ldy, n, n == 0);
+  for (; n + V <= N; n += V) fwd_tile<O, 1>(rows, K, w, bias, y, ldy, n, n == 0);
+}
+'''
+
+# %% ../nbs/02a_kernels.ipynb #d4a71ac4
+_SOURCE_FORWARD += r'''
+// fewer images than a vector: vectorised over taps instead, from the patch packed as panels P [K / KW][R][KW] (images n:n+R)
+template <int O, int B>   // O outputs x B images b0:b0+B of the R: y[o, n + b] = bias[o] + sum_k w[o, k] P[b, k]
+static inline void fwd_dot(const float* P, int64_t R, int64_t b0, int64_t K, const float* w, const float* bias, float* y, int64_t ldy, int64_t n) {
+  vf acc[O][B];
+  _Pragma("GCC unroll 8") for (int o = 0; o < O; ++o) _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) acc[o][b] = splat(0.f);
+  for (int64_t k0 = 0; k0 < K; k0 += V) {
+    const float* pk = P + ((k0 / KW) * R + b0) * KW + k0 % KW;
+    const int m = std::min<int64_t>(V, K - k0);
+    vf wv[O];
+    _Pragma("GCC unroll 8") for (int o = 0; o < O; ++o) __builtin_prefetch(w + (O + o) * K + k0);   // the next tile's rows
+    _Pragma("GCC unroll 8") for (int o = 0; o < O; ++o) wv[o] = m == V ? ld(w + o * K + k0) : ld_part(w + o * K + k0, m);   // zeros past K
+    _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) {
+      vf p = ld(pk + b * KW);
+      _Pragma("GCC unroll 8") for (int o = 0; o < O; ++o) acc[o][b] += wv[o] * p;
+    }
+  }
+  _Pragma("GCC unroll 4") for (int f0 = 0; f0 < O * B; f0 += V) {     // the sums across lanes, V at a time
+    vf r[V]; float out[V];
+    _Pragma("GCC unroll 16") for (int e = 0; e < V; ++e) r[e] = f0 + e < O * B ? acc[(f0 + e) / B][(f0 + e) % B] : splat(0.f);
+    st(out, sums(r));
+    for (int e = 0; e < V && f0 + e < O * B; ++e) {
+      const int o = (f0 + e) / B, b = (f0 + e) % B;
+      y[o * ldy + n + b0 + b] = (bias ? bias[o] : 0.f) + out[e];
+    }
   }
 }
+constexpr int od(int B) { return std::max(1, std::min(8, ACC / B)); }   // outputs per tile of B images
+template <int B>
+static void fwd_tail(const float* P, int64_t R, int64_t b0, int64_t og, int64_t K, const float* w, const float* bias, float* y, int64_t ldy, int64_t n) {
+  int64_t o = 0;
+  for (; o + od(B) <= og; o += od(B)) fwd_dot<od(B), B>(P, R, b0, K, w + o * K, bias ? bias + o : nullptr, y + o * ldy, ldy, n);
+  for (; o < og; ++o) fwd_dot<1, B>(P, R, b0, K, w + o * K, bias ? bias + o : nullptr, y + o * ldy, ldy, n);
+}
+typedef void (*fwd_tail_fn)(const float*, int64_t, int64_t, int64_t, int64_t, const float*, const float*, float*, int64_t, int64_t);
+static const fwd_tail_fn FWD_TAIL[8] = {fwd_tail<1>, fwd_tail<2>, fwd_tail<3>, fwd_tail<4>, fwd_tail<5>, fwd_tail<6>, fwd_tail<7>, fwd_tail<8>};
 '''
 
 # %% ../nbs/02a_kernels.ipynb #520d8535
@@ -94,15 +182,19 @@ void forward_rows(at::Tensor xp, at::Tensor w, c10::optional<at::Tensor> bias, a
   const float* Bs = bias ? bias->data_ptr<float>() : nullptr;
   const int64_t ldy = g.ho * g.wo * g.N;
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
-    std::vector<const float*> rows(g.K);
+    const int64_t nt = g.N / V * V, R = g.N - nt;            // images in whole vectors, and the rest
+    std::vector<const float*> rows(g.K); std::vector<float> P(R ? (g.K + KW - 1) / KW * R * KW : 0);
     for (int64_t q = q0; q < q1; ++q) {
       int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
       patch_rows(g, X, i, j, gr, rows.data());
       const float* wq = W + q * g.og * g.K; const float* bq = Bs ? Bs + q * g.og : nullptr;
       float* yq = Y + ((gr * g.og * g.ho + i) * g.wo + j) * g.N;
       int64_t o = 0;
-      for (; o + OT <= g.og; o += OT) fwd_images<OT>(rows.data(), g.K, wq + o * g.K, bq ? bq + o : nullptr, yq + o * ldy, ldy, g.N);
-      for (; o < g.og; ++o) fwd_images<1>(rows.data(), g.K, wq + o * g.K, bq ? bq + o : nullptr, yq + o * ldy, ldy, g.N);
+      for (; o + OT <= g.og; o += OT) fwd_images<OT>(rows.data(), g.K, wq + o * g.K, bq ? bq + o : nullptr, yq + o * ldy, ldy, nt);
+      for (; o < g.og; ++o) fwd_images<1>(rows.data(), g.K, wq + o * g.K, bq ? bq + o : nullptr, yq + o * ldy, ldy, nt);
+      if (!R) continue;
+      pack_patch(rows.data(), g.K, nt, g.N, P.data());
+      for (int64_t b0 = 0; b0 < R; b0 += 8) FWD_TAIL[std::min<int64_t>(8, R - b0) - 1](P.data(), R, b0, g.og, g.K, wq, bq, yq, ldy, nt);
     }
   });
 }
@@ -129,16 +221,54 @@ static void gin_images(float* const* rows, const float* const* gys, int64_t og, 
   int64_t n = n0;
   for (; n + NT <= n1; n += NT) gin_tile<T, NV>(rows, gys, og, w, K, n);
   for (; n + V <= n1; n += V) gin_tile<T, 1>(rows, gys, og, w, K, n);
-  for (; n < n1; ++n) for (int t = 0; t < T; ++t) {
-    float s = 0.f;
-    for (int64_t o = 0; o < og; ++o) s += w[o * K + t] * gys[o][n];
-    rows[t][n] += s;
-  }
 }
 typedef void (*gin_fn)(float* const*, const float* const*, int64_t, const float*, int64_t, int64_t, int64_t);
 static const gin_fn GIN[12] = {gin_images<1>, gin_images<2>, gin_images<3>, gin_images<4>, gin_images<5>, gin_images<6>,
   gin_images<(MAXT > 6 ? 7 : 1)>, gin_images<(MAXT > 6 ? 8 : 1)>, gin_images<(MAXT > 6 ? 9 : 1)>, gin_images<(MAXT > 6 ? 10 : 1)>,
   gin_images<(MAXT > 6 ? 11 : 1)>, gin_images<(MAXT > 6 ? 12 : 1)>};
+'''
+
+# %% ../nbs/02a_kernels.ipynb #853887ae
+_SOURCE_INPUT_GRAD += r'''
+// fewer images than a vector: vectorised over taps instead
+template <int KV, int B>   // KV vectors of taps x B images from n: rows[t][n + b] += sum_o gys[o][n + b] w[o * K + t], for t < taps
+static inline void gin_dot(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n) {
+  vf acc[KV][B];
+  _Pragma("GCC unroll 8") for (int v = 0; v < KV; ++v) _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) acc[v][b] = splat(0.f);
+  for (int64_t o = 0; o < og; ++o) {
+    vf wv[KV];
+    _Pragma("GCC unroll 8") for (int v = 0; v < KV; ++v) {
+      __builtin_prefetch(w + o * K + (KV + v) * V);                // the next tile's columns
+      const int64_t m = taps - v * V;
+      wv[v] = m >= V ? ld(w + o * K + v * V) : m > 0 ? ld_part(w + o * K + v * V, m) : splat(0.f);
+    }
+    _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) {
+      vf gv = splat(gys[o][n + b]);
+      _Pragma("GCC unroll 8") for (int v = 0; v < KV; ++v) acc[v][b] += wv[v] * gv;
+    }
+  }
+  if (B <= 4) {                                // a few images: added lane by lane
+    float out[V];
+    _Pragma("GCC unroll 8") for (int v = 0; v < KV; ++v) if (v * V < taps) _Pragma("GCC unroll 8") for (int b = 0; b < B; ++b) {
+      st(out, acc[v][b]);
+      for (int t = 0; t < V && v * V + t < taps; ++t) rows[v * V + t][n + b] += out[t];
+    }
+    return;
+  }
+  _Pragma("GCC unroll 8") for (int v = 0; v < KV; ++v) if (v * V < taps) {   // taps across lanes -> images across lanes, added into the rows
+    vf r[V];
+    _Pragma("GCC unroll 16") for (int b = 0; b < V; ++b) r[b] = b < B ? acc[v][b] : splat(0.f);
+    transpose(r);
+    for (int t = 0; t < V && v * V + t < taps; ++t) { float* p = rows[v * V + t] + n; st_part(p, ld_part(p, B) + r[t], B); }
+  }
+}
+constexpr int kv(int B) { return std::max(1, std::min(4, ACC / B)); }   // vectors of taps per tile of B images
+template <int B>
+static void gin_tail(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n) {
+  for (int64_t t = 0; t < taps; t += kv(B) * V) gin_dot<kv(B), B>(rows + t, gys, og, w + t, K, std::min<int64_t>(kv(B) * V, taps - t), n);
+}
+typedef void (*gin_tail_fn)(float* const*, const float* const*, int64_t, const float*, int64_t, int64_t, int64_t);
+static const gin_tail_fn GIN_TAIL[8] = {gin_tail<1>, gin_tail<2>, gin_tail<3>, gin_tail<4>, gin_tail<5>, gin_tail<6>, gin_tail<7>, gin_tail<8>};
 '''
 
 # %% ../nbs/02a_kernels.ipynb #807d8c5b
@@ -149,12 +279,15 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   Geo g = geo(gxp, w.size(1), kh, kw, sh, sw, dh, dw, G, gy.size(1), gy.size(2));
   check_shapes(g, w, i0, i1, gy, "gy");
   float* GX = gxp.data_ptr<float>(); const float* W = w.data_ptr<float>(); const float* GY = gy.data_ptr<float>();
-  const int64_t taps = kh * kw, chunks = (g.N + NT - 1) / NT, want = 2 * at::get_num_threads();
-  const int64_t blocks = std::min(g.C, want), spans = std::min(chunks, (want + blocks - 1) / blocks), per = blocks * spans;
-  // too few channels and images for the threads: stripes of output rows too, computed in two phases (even, then odd), each
-  // stripe at least `reach` rows high, so that two stripes of a phase never add into the same input rows
-  const int64_t reach = std::max<int64_t>(1, (kh - 1) * dh / sh);
-  int64_t stripes = per >= want ? 1 : std::min(2 * ((want + per - 1) / per), (i1 - i0) / reach);
+  const int64_t taps = kh * kw, chunks = (g.N + NT - 1) / NT, T = at::get_num_threads(), want = 2 * T;
+  // tasks: stripes of output rows, computed in two phases (even, then odd), each stripe at least `reach` rows high, so that
+  // two stripes of a phase never add into the same input rows. With rows enough for 2T stripes, a task is a stripe: each
+  // position's kernel is read whole, by one thread. Else channel blocks x spans of images, and stripes only if those are too few
+  const int64_t reach = std::max<int64_t>(1, (kh - 1) * dh / sh), fit = (i1 - i0) / reach;
+  const bool by_rows = T > 1 && fit >= 2 * T;
+  const int64_t blocks = by_rows ? 1 : std::min(g.C, want), spans = by_rows ? 1 : std::min(chunks, (want + blocks - 1) / blocks);
+  const int64_t per = blocks * spans;
+  int64_t stripes = by_rows ? std::min(fit, 4 * T) / (2 * T) * (2 * T) : per >= want ? 1 : std::min(2 * ((want + per - 1) / per), fit);
   if (stripes < 3) stripes = 1;
   const bool copy = g.K * 4 > 4096;           // kernel columns more than a page apart: copied before use (below)
   for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
@@ -184,7 +317,7 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
               for (int64_t r = 0; c < ce; ++c) for (int64_t a = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++r)
                 rows[r] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
               const float* wc = copy ? wpack.data() : wq;
-              const int64_t tiles = (kc + MAXT - 1) / MAXT;   // near-equal tiles of the channels' taps together (a 1 x 1 kernel has one)
+              const int64_t tiles = m < V ? 0 : (kc + MAXT - 1) / MAXT;   // near-equal tiles of the channels' taps together (a 1 x 1 kernel has one)
               for (int64_t u = 0, t = 0; u < tiles; ++u) {
                 const int64_t te = kc * (u + 1) / tiles;
                 if (!copy && u + 1 < tiles) for (int64_t o = 0; o < g.og; ++o) {   // the next tile's kernel columns
@@ -193,6 +326,8 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
                 GIN[te - t - 1](rows.data() + t, gys.data(), g.og, wc + t, ldw, 0, m);
                 t = te;
               }
+              for (int64_t b0 = m / V * V; b0 < m; b0 += 8)   // the images past the last whole vector
+                GIN_TAIL[std::min<int64_t>(8, m - b0) - 1](rows.data(), gys.data(), g.og, wc, ldw, kc, b0);
             }
           }
       }
@@ -203,38 +338,6 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
 
 # %% ../nbs/02a_kernels.ipynb #8cdae37d
 _SOURCE_WEIGHT_GRAD = r'''
-#if defined(__AVX512F__)
-constexpr int WO = 8, WK = 3;                 // weight-gradient tile: outputs x vectors of taps
-#else
-constexpr int WO = 4, WK = 2;
-#endif
-constexpr int KW = WK * V;                    // taps per panel
-typedef int vi __attribute__((vector_size(V * 4)));
-template <int H> static inline void swap_blocks(vf* r) {   // rows i, i + H: i's columns with bit H set <-> (i + H)'s without
-  vi ma, mb;
-  for (int e = 0; e < V; ++e) { ma[e] = (e & H) ? V + e - H : e; mb[e] = (e & H) ? V + e : e + H; }
-  _Pragma("GCC unroll 16") for (int i = 0; i < V; ++i) if (!(i & H)) {
-    vf a = __builtin_shuffle(r[i], r[i + H], ma), b = __builtin_shuffle(r[i], r[i + H], mb); r[i] = a; r[i + H] = b;
-  }
-}
-static inline void transpose(vf* r) { swap_blocks<1>(r); swap_blocks<2>(r); swap_blocks<4>(r); if (V == 16) swap_blocks<V / 2>(r); }
-static void pack_patch(const float* const* rows, int64_t K, int64_t N, float* P) {   // panels [K / KW][N][KW], zero past K
-  for (int64_t k0 = 0; k0 < K; k0 += V) {
-    float* panel = P + (k0 / KW) * N * KW + k0 % KW;
-    int64_t n = 0;
-    for (; n + V <= N; n += V) {
-      vf r[V];
-      _Pragma("GCC unroll 16") for (int t = 0; t < V; ++t) r[t] = k0 + t < K ? ld(rows[k0 + t] + n) : splat(0.f);
-      transpose(r);
-      _Pragma("GCC unroll 16") for (int t = 0; t < V; ++t) st(panel + (n + t) * KW, r[t]);
-    }
-    for (; n < N; ++n) for (int t = 0; t < V; ++t) panel[n * KW + t] = k0 + t < K ? rows[k0 + t][n] : 0.f;
-  }
-}
-'''
-
-# %% ../nbs/02a_kernels.ipynb #a611375d
-_SOURCE_WEIGHT_GRAD += r'''
 #if defined(__AVX512F__)                      // a store that goes past the caches (nt: non-temporal), to an aligned address
 #include <immintrin.h>
 static inline void st_stream(float* p, vf v) { _mm512_stream_ps(p, (__m512)v); }
@@ -244,6 +347,12 @@ static inline void st_stream(float* p, vf v) { _mm256_stream_ps(p, (__m256)v); }
 #else
 static inline void st_stream(float* p, vf v) { st(p, v); }
 #endif
+static void stream_copy(float* dst, const float* src, int64_t n) {   // dst[:n] = src[:n], streamed from dst's first aligned vector
+  int64_t i = 0;
+  for (; i < n && reinterpret_cast<uintptr_t>(dst + i) % (V * 4) != 0; ++i) dst[i] = src[i];
+  for (; i + V <= n; i += V) st_stream(dst + i, ld(src + i));
+  for (; i < n; ++i) dst[i] = src[i];
+}
 static inline void stream_fence() {          // streamed stores are weakly ordered: made visible before the thread's work ends
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_sfence();
@@ -251,6 +360,10 @@ static inline void stream_fence() {          // streamed stores are weakly order
   __sync_synchronize();
 #endif
 }
+'''
+
+# %% ../nbs/02a_kernels.ipynb #a611375d
+_SOURCE_WEIGHT_GRAD += r'''
 template <int O, int KV>   // O outputs x KV vectors of taps: out[o, k] = sum_n gy[o, n] P[n, k], for the first `taps` taps
 static inline void wg_tile(const float* P, const float* gy, int64_t N, float* out, int64_t K, int64_t taps, bool nt) {
   vf acc[O][KV];
@@ -292,41 +405,30 @@ void weight_grad_rows(at::Tensor xp, at::Tensor gy, at::Tensor gw, int64_t i0, i
   const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
   const int64_t N = g.N, panels = (g.K + KW - 1) / KW;
   const bool nt = stream && g.K % V == 0 && reinterpret_cast<uintptr_t>(GW) % (V * 4) == 0;   // every vector store aligned
+  const bool staged = stream && !nt;          // else a position's kernels are computed in a buffer, then streamed out
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
-    std::vector<const float*> rows(g.K); std::vector<float> P(panels * N * KW), gyp(g.og * N);
+    std::vector<const float*> rows(g.K); std::vector<float> P(panels * N * KW), gyp(g.og * N), stage(staged ? g.og * g.K : 0);
     for (int64_t q = q0; q < q1; ++q) {
       int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
       patch_rows(g, X, i, j, gr, rows.data());
-      pack_patch(rows.data(), g.K, N, P.data());
+      pack_patch(rows.data(), g.K, 0, N, P.data());
       for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * N, N, gyp.data() + o * N);
       for (int64_t s = 0; s < panels; ++s) {
         const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
-        const float* panel = P.data() + s * N * KW; float* out = GW + q * g.og * g.K + s * KW;
+        const float* panel = P.data() + s * N * KW; float* out = (staged ? stage.data() : GW + q * g.og * g.K) + s * KW;
         if (vecs == WK) wg_panel<WK>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
         else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
         else wg_panel<1>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
       }
+      if (staged) stream_copy(GW + q * g.og * g.K, stage.data(), g.og * g.K);
     }
-    if (nt) stream_fence();
+    if (stream) stream_fence();
   });
 }
 '''
 
 # %% ../nbs/02a_kernels.ipynb #7a36a130
 _SOURCE_LAYOUT = r'''
-#if defined(__AVX512F__)
-#include <immintrin.h>
-static inline vf ld_part(const float* p, int m) { return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), p); }
-static inline void st_part(float* p, vf v, int m) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << m) - 1), (__m512)v); }
-#elif defined(__AVX2__)
-#include <immintrin.h>
-static inline __m256i first(int m) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(m), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
-static inline vf ld_part(const float* p, int m) { return (vf)_mm256_maskload_ps(p, first(m)); }
-static inline void st_part(float* p, vf v, int m) { _mm256_maskstore_ps(p, first(m), (__m256)v); }
-#else
-static inline vf ld_part(const float* p, int m) { vf v = splat(0.f); for (int e = 0; e < m; ++e) v[e] = p[e]; return v; }
-static inline void st_part(float* p, vf v, int m) { for (int e = 0; e < m; ++e) p[e] = v[e]; }
-#endif
 void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W, :N], zeros past N
   check(x, "x"); check(xp, "xp");
   TORCH_CHECK(x.dim() == 4 && xp.dim() == 4, "x and xp must be 4-D");
@@ -446,7 +548,7 @@ def kernels_apply(device, dtype) -> bool:
     return USE_COMPILED and torch.device(device).type == 'cpu' and dtype == torch.float32 and compiled_kernels() is not None
 
 def kernels_for(t:torch.Tensor, # what a kernel would read: the padded input `(C, Hp, Wp, N)`, or a layout's source
-                min_batch:int=4, # images (the last dimension) below which the PyTorch core is faster
+                min_batch:int=1, # images (the last dimension) below which the PyTorch core runs instead
                 contiguous:bool=True, # whether the kernel needs `t` contiguous
                ):
     "The compiled kernels where they apply to `t` (a float32 CPU tensor, contiguous when asked), else None."

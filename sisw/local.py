@@ -16,8 +16,8 @@ from .similarity import as_pair
 from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
-__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_IMAGES',
-           'KERNEL_MIN_BATCH', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
+__all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_BY_TAPS',
+           'KERNEL_IMAGES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
            'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'from_chwn', 'windows', 'row_blocks',
            'kernel_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
 
@@ -182,13 +182,13 @@ def _by_passes(key:tuple, one, two):
     _chosen_passes[key] = min(best, key=best.get)
 
 # %% ../nbs/02_local.ipynb #b09d4df3
-KERNEL_IMAGES = 16             # with the compiled kernels, a batch is padded with zero images to a multiple of this
-KERNEL_MIN_BATCH = 4           # and below this batch size the PyTorch core runs instead
+KERNEL_BY_TAPS = 8             # up to this many images the compiled kernels run by taps, on the batch as it is
+KERNEL_IMAGES = 16             # and a larger batch is padded with zero images to a multiple of this
 
 def padded_images(x:Tensor) -> int:
-    "Images in `x`'s `(C, H, W, N)` layout: `N`, or where the compiled kernels apply, `N` padded with zero images to a multiple of `KERNEL_IMAGES`."
+    "Images in `x`'s `(C, H, W, N)` layout: `N`, or where the compiled kernels apply and `N > KERNEL_BY_TAPS`, `N` padded with zero images to a multiple of `KERNEL_IMAGES`."
     n = x.shape[0]
-    return -(-n // KERNEL_IMAGES) * KERNEL_IMAGES if n >= KERNEL_MIN_BATCH and kernels_apply(x.device, x.dtype) else n
+    return -(-n // KERNEL_IMAGES) * KERNEL_IMAGES if n > KERNEL_BY_TAPS and kernels_apply(x.device, x.dtype) else n
 
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
@@ -249,7 +249,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     og, K = o // G, c // G * kh * kw
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
     blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
-    if (kern := kernels_for(xp, KERNEL_MIN_BATCH)) is not None:          # the compiled kernels: patches read in place
+    if (kern := kernels_for(xp)) is not None:          # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
             kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G)
@@ -336,7 +336,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     G, (kh, kw), args = g.groups, g.kernel_size, (*g.kernel_size, *g.stride, *g.dilation, g.groups)
     K = c // G * kh * kw
     blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
-    kern, key = kernels_for(xp, KERNEL_MIN_BATCH) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
+    kern, key = kernels_for(xp) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
     wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
     ik, itrial = _grad_way('input', key, kern if need_input else None)
     core_runs = (grad_weights is not None and (wk is None or wtrial)) or (need_input and (ik is None or itrial))
