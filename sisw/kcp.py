@@ -14,11 +14,12 @@ from torch import nn, Tensor
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, from_chwn, fresh, scratch, row_blocks,
                         _is_channels_last, _use_reference, _autocast_dtype)
-from .kernels import kernels_apply
+from .kernels import kernels_apply, kernels_for
+import sisw.local as _local
 
 # %% auto #0
-__all__ = ['KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method', 'kcp_conv2d', 'KCPConv2d',
-           'local_kernel_image']
+__all__ = ['MIX_BYTES', 'KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method', 'kcp_conv2d',
+           'KCPConv2d', 'local_kernel_image']
 
 # %% ../nbs/03_kcp.ipynb #cdae8cc7
 def _shared(maps:Tensor) -> bool: return maps.dim() == 3
@@ -68,15 +69,30 @@ def _block_sink(W:Tensor, M:Tensor, gW:Tensor, gM:Tensor|None, wo:int, G:int):
             if gM is not None: gM[:, :, sl] = torch.bmm(W.transpose(0, 1), gl.permute(1, 2, 0))
     return sink
 
+# %% ../nbs/03_kcp.ipynb #cf28c17c
+MIX_BYTES = 2 ** 20            # the compiled kernels mix each position's kernels themselves where the S kernels fit in this
+
+def _mixing_kernels(xp:Tensor, weight:Tensor):
+    "The compiled kernels where they apply to `xp` and the S kernels `weight` (at most 64) fit in `MIX_BYTES`, else None."
+    return kernels_for(xp) if weight.numel() * weight.element_size() <= MIX_BYTES and weight.shape[0] <= 64 else None
+
+def _args(g:Geometry) -> tuple: return (*g.kernel_size, *g.stride, *g.dilation, g.groups)
+
 # %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, maps, local_bias, g:Geometry):
         ho, wo = maps.shape[-2:]
         S, o = weight.shape[:2]; G = g.groups
-        weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), G)
         bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        y = lc_forward(to_chwn(x, g.padding, 'xp'), weights, bt, g, (ho, wo), o)
+        xp = to_chwn(x, g.padding, 'xp')
+        if (kern := _mixing_kernels(xp, weight)) is not None:                    # mixed inside the kernels, position by position
+            y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
+            b = None if bt is None else bt.reshape(-1, o // G).contiguous()
+            kern.forward_rows(xp, weight.reshape(S, o, -1).contiguous(), b, y, 0, ho, *_args(g), maps.contiguous())
+        else:
+            weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), G)
+            y = lc_forward(xp, weights, bt, g, (ho, wo), o)
         ctx.save_for_backward(x, weight, maps)
         ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
@@ -93,7 +109,12 @@ class _KCPLocal(torch.autograd.Function):
         sink = _block_sink(W, M, gW, gM, wo, g.groups) if (need_w or need_m) else None
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, weights, sink, g, need_x)
+        xp = to_chwn(x, g.padding, 'xp')
+        kern = _mixing_kernels(xp, weight) if need_x and _local.INPUT_GRAD == 'compiled' else None
+        gxp = lc_backward(xp, gy, weights, sink, g, need_x and kern is None)
+        if kern is not None:                                                     # the input gradient of kernels mixed inside
+            gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
+            kern.input_grad_rows(gxp, W, gy, 0, ho, *_args(g), maps.contiguous())
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None
@@ -146,7 +167,7 @@ def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -
 
 # %% ../nbs/03_kcp.ipynb #ce3c0ca3
 KCP_METHODS = ('auto', 'conv', 'local')
-RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, mix_pairs=4, copy=2.0e9)   # multiply-adds/s, a batch size, pairs, bytes/s
+RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, mix_pairs=4, mix_inside=5.0e10, copy=2.0e9)   # multiply-adds/s, a batch size, pairs, bytes/s
 
 def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:tuple[int, int], kernel_size:tuple[int, int],
              groups:int, S:int, element_size:int=4, compiled:bool=False) -> float:
@@ -157,7 +178,9 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     gathers = 0 if compiled else 2                              # the compiled products read the patches in place
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
-    mixing = 3 * L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']      # bound by writing the mixed kernels beyond a few pairs
+    written = L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']           # bound by writing the mixed kernels beyond a few pairs
+    inside = compiled and S * o * K * element_size <= MIX_BYTES and S <= 64    # forward and input gradient mix inside the kernels
+    mixing = (2 * L * S * o * K / RATES['mix_inside'] + written) if inside else 3 * written
     return macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + mixing + moved / RATES['copy']
 
 def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False) -> str:

@@ -47,9 +47,9 @@ static Geo geo(const at::Tensor& xp, int64_t og, int64_t kh, int64_t kw, int64_t
 static void check(const at::Tensor& t, const char* name) {
   TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous(), name, " must be a contiguous float32 CPU tensor");
 }
-static void check_shapes(const Geo& g, const at::Tensor& w, int64_t i0, int64_t i1, const at::Tensor& y, const char* name) {
-  TORCH_CHECK(g.G >= 1 && g.C % g.G == 0 && w.dim() == 3 && w.size(2) == g.K && 0 <= i0 && i0 <= i1 && i1 <= g.ho
-              && w.size(0) == (i1 - i0) * g.wo * g.G, "w must be (B, O/G, K) for the rows i0:i1");
+static void check_shapes(const Geo& g, const at::Tensor& w, int64_t i0, int64_t i1, const at::Tensor& y, const char* name, bool mixed = false) {
+  TORCH_CHECK(g.G >= 1 && g.C % g.G == 0 && 0 <= i0 && i0 <= i1 && i1 <= g.ho
+              && (mixed || (w.dim() == 3 && w.size(2) == g.K && w.size(0) == (i1 - i0) * g.wo * g.G)), "w must be (B, O/G, K) for the rows i0:i1");
   TORCH_CHECK(y.dim() == 4 && y.size(0) == g.og * g.G && y.size(3) == g.N, name, " must be (O, H_out, W_out, N)");
   TORCH_CHECK((g.ho - 1) * g.sh + (g.kh - 1) * g.dh < g.Hp && (g.wo - 1) * g.sw + (g.kw - 1) * g.dw < g.Wp,
               "the output grid does not fit in the padded input");
@@ -99,6 +99,57 @@ static void pack_patch(const float* const* rows, int64_t K, int64_t n0, int64_t 
     }
   }
 }
+'''
+
+# %% ../nbs/02a_kernels.ipynb #3d1e8ec1
+_SOURCE_COMMON += r'''
+struct Mix { const float* W = nullptr; const float* M = nullptr; int64_t S = 0, O = 0, L = 0; bool per_filter = false; };
+static Mix mixing(const at::Tensor& w, const c10::optional<at::Tensor>& maps, const Geo& g) {   // no maps: no mixing
+  Mix m;
+  if (!maps) return m;
+  const at::Tensor& M = *maps; check(M, "maps");
+  m.per_filter = M.dim() == 4; m.S = w.size(0); m.O = w.size(1); m.L = g.ho * g.wo;
+  TORCH_CHECK(w.dim() == 3 && m.O == g.og * g.G && w.size(2) == g.K && m.S >= 1 && m.S <= 64, "w must be (S, O, K), S <= 64, to be mixed");
+  TORCH_CHECK(M.dim() >= 3 && M.size(-1) == g.wo && M.size(-2) == g.ho && M.size(-3) == m.S && (M.dim() == 3 || (M.dim() == 4 && M.size(0) == m.O)),
+              "maps must be (S, H_out, W_out) or (O, S, H_out, W_out)");
+  m.W = w.data_ptr<float>(); m.M = M.data_ptr<float>();
+  return m;
+}
+// outputs o0:o0+rows (of all O), taps k0:k0+kc of the kernels at the P positions l[p]: sum_s maps[(o,) s, l[p]] w[s, o, k],
+// into out + p * pst (rows ldo apart). Each vector of w is read once for the P positions
+template <int P>
+static void mix_rows(const Mix& m, const int64_t* l, int64_t o0, int64_t rows, int64_t K, int64_t k0, int64_t kc, float* out, int64_t ldo, int64_t pst) {
+  float c[P][64];
+  const int64_t ss = m.O * K;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o = o0 + r;
+    for (int p = 0; p < P; ++p) for (int64_t s = 0; s < m.S; ++s) c[p][s] = m.M[((m.per_filter ? o * m.S : 0) + s) * m.L + l[p]];
+    const float* src = m.W + o * K + k0; float* dst = out + r * ldo;
+    int64_t k = 0;
+    for (; k + 2 * V <= kc; k += 2 * V) {      // two vectors x P positions: 2P chains of sums
+      vf a[P][2];
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) a[p][0] = a[p][1] = splat(0.f);
+      for (int64_t s = 0; s < m.S; ++s) {
+        const vf w0 = ld(src + s * ss + k), w1 = ld(src + s * ss + k + V);
+        _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) { const vf cs = splat(c[p][s]); a[p][0] += cs * w0; a[p][1] += cs * w1; }
+      }
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) { st(dst + p * pst + k, a[p][0]); st(dst + p * pst + k + V, a[p][1]); }
+    }
+    for (; k < kc; k += V) {
+      const int n = std::min<int64_t>(V, kc - k);
+      vf a[P];
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) a[p] = splat(0.f);
+      for (int64_t s = 0; s < m.S; ++s) {
+        const vf w0 = n == V ? ld(src + s * ss + k) : ld_part(src + s * ss + k, n);
+        _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) a[p] += splat(c[p][s]) * w0;
+      }
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) { if (n == V) st(dst + p * pst + k, a[p]); else st_part(dst + p * pst + k, a[p], n); }
+    }
+  }
+}
+typedef void (*mix_fn)(const Mix&, const int64_t*, int64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t, int64_t);
+constexpr int MIXP = 4;                       // positions mixed together
+static const mix_fn MIX[MIXP] = {mix_rows<1>, mix_rows<2>, mix_rows<3>, mix_rows<4>};
 '''
 
 # %% ../nbs/02a_kernels.ipynb #e8d583b6
@@ -173,21 +224,30 @@ static const fwd_tail_fn FWD_TAIL[8] = {fwd_tail<1>, fwd_tail<2>, fwd_tail<3>, f
 # %% ../nbs/02a_kernels.ipynb #520d8535
 _SOURCE_FORWARD += r'''
 void forward_rows(at::Tensor xp, at::Tensor w, c10::optional<at::Tensor> bias, at::Tensor y, int64_t i0, int64_t i1,
-                  int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G) {
+                  int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G, c10::optional<at::Tensor> maps) {
   check(xp, "xp"); check(w, "w"); check(y, "y"); if (bias) check(*bias, "bias");
-  Geo g = geo(xp, w.size(1), kh, kw, sh, sw, dh, dw, G, y.size(1), y.size(2));
-  check_shapes(g, w, i0, i1, y, "y");
-  TORCH_CHECK(!bias || bias->numel() == w.size(0) * g.og, "bias must hold (B, O/G) numbers");
+  Geo g = geo(xp, maps ? w.size(1) / G : w.size(1), kh, kw, sh, sw, dh, dw, G, y.size(1), y.size(2));
+  check_shapes(g, w, i0, i1, y, "y", maps.has_value());
+  const Mix mx = mixing(w, maps, g);
+  TORCH_CHECK(!bias || bias->numel() == (i1 - i0) * g.wo * G * g.og, "bias must hold (B, O/G) numbers");
   const float* X = xp.data_ptr<float>(); const float* W = w.data_ptr<float>(); float* Y = y.data_ptr<float>();
   const float* Bs = bias ? bias->data_ptr<float>() : nullptr;
   const int64_t ldy = g.ho * g.wo * g.N;
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
     const int64_t nt = g.N / V * V, R = g.N - nt;            // images in whole vectors, and the rest
-    std::vector<const float*> rows(g.K); std::vector<float> P(R ? (g.K + KW - 1) / KW * R * KW : 0);
-    for (int64_t q = q0; q < q1; ++q) {
+    std::vector<const float*> rows(g.K); std::vector<float> P(R ? (g.K + KW - 1) / KW * R * KW : 0), wmix(mx.W ? MIXP * g.og * g.K : 0);
+    for (int64_t q = q0, base = q0, mixed = q0; q < q1; ++q) {
       int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
       patch_rows(g, X, i, j, gr, rows.data());
-      const float* wq = W + q * g.og * g.K; const float* bq = Bs ? Bs + q * g.og : nullptr;
+      if (mx.W && q == mixed) {                // the kernels of the next few positions (of one group), mixed here
+        const int64_t cnt = G == 1 ? std::min<int64_t>(MIXP, q1 - q) : 1;
+        int64_t ls[MIXP];
+        for (int64_t e = 0; e < cnt; ++e) ls[e] = i0 * g.wo + (q + e) / G;
+        MIX[cnt - 1](mx, ls, gr * g.og, g.og, g.K, 0, g.K, wmix.data(), g.K, g.og * g.K);
+        base = q; mixed = q + cnt;
+      }
+      const float* wq = mx.W ? wmix.data() + (q - base) * g.og * g.K : W + q * g.og * g.K;
+      const float* bq = Bs ? Bs + q * g.og : nullptr;
       float* yq = Y + ((gr * g.og * g.ho + i) * g.wo + j) * g.N;
       int64_t o = 0;
       for (; o + OT <= g.og; o += OT) fwd_images<OT>(rows.data(), g.K, wq + o * g.K, bq ? bq + o : nullptr, yq + o * ldy, ldy, nt);
@@ -274,10 +334,11 @@ static const gin_tail_fn GIN_TAIL[8] = {gin_tail<1>, gin_tail<2>, gin_tail<3>, g
 # %% ../nbs/02a_kernels.ipynb #807d8c5b
 _SOURCE_INPUT_GRAD += r'''
 void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, int64_t i1,
-                     int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G) {
+                     int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G, c10::optional<at::Tensor> maps) {
   check(gxp, "gxp"); check(w, "w"); check(gy, "gy");
-  Geo g = geo(gxp, w.size(1), kh, kw, sh, sw, dh, dw, G, gy.size(1), gy.size(2));
-  check_shapes(g, w, i0, i1, gy, "gy");
+  Geo g = geo(gxp, maps ? w.size(1) / G : w.size(1), kh, kw, sh, sw, dh, dw, G, gy.size(1), gy.size(2));
+  check_shapes(g, w, i0, i1, gy, "gy", maps.has_value());
+  const Mix mx = mixing(w, maps, g);
   float* GX = gxp.data_ptr<float>(); const float* W = w.data_ptr<float>(); const float* GY = gy.data_ptr<float>();
   const int64_t taps = kh * kw, chunks = (g.N + NT - 1) / NT, T = at::get_num_threads(), want = 2 * T;
   // tasks: stripes of output rows, computed in two phases (even, then odd), each stripe at least `reach` rows high, so that
@@ -290,44 +351,56 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   int64_t stripes = by_rows ? std::min(fit, 4 * T) / (2 * T) * (2 * T) : per >= want ? 1 : std::min(2 * ((want + per - 1) / per), fit);
   if (stripes < 3) stripes = 1;
   const bool copy = g.K * 4 > 4096;           // kernel columns more than a page apart: copied before use (below)
+  const bool packs = copy || mx.W;            // a task's kernel columns gathered into a buffer: copied there, or mixed there
+  const int64_t step = mx.W ? MIXP : 1;       // positions whose kernels are mixed together
   for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
     const int64_t mine = stripes == 1 ? 1 : (stripes - phase + 1) / 2;
     at::parallel_for(0, mine * per, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<float*> rows(g.K); std::vector<const float*> gys(g.og); std::vector<float> pack(g.og * g.N), wpack(copy ? g.og * g.K : 0);
+      std::vector<float*> rows(g.K); std::vector<const float*> gys(g.og);
+      std::vector<float> pack(g.og * g.N), wpack(packs ? step * g.og * g.K : 0);
       for (int64_t run = t0; run < t1; run = (run / per + 1) * per) {        // the tasks of one stripe, position by position
         const int64_t k = stripes == 1 ? 0 : phase + 2 * (run / per), end = std::min(t1, (run / per + 1) * per);
-        for (int64_t i = i0 + (i1 - i0) * k / stripes; i < i0 + (i1 - i0) * (k + 1) / stripes; ++i) for (int64_t j = 0; j < g.wo; ++j)
-          for (int64_t task = run % per, packed = -1; task < run % per + (end - run); ++task) {
-            const int64_t s = task / blocks, b = task % blocks, c0 = g.C * b / blocks, c1 = g.C * (b + 1) / blocks;
-            const int64_t n0 = chunks * s / spans * NT, m = std::min(g.N, chunks * (s + 1) / spans * NT) - n0;
-            for (int64_t c = c0; c < c1; ) {
-              const int64_t gr = c / g.cg, ce = std::min(c1, (gr + 1) * g.cg), kc = (ce - c) * taps;
-              if (gr * spans + s != packed) {  // the output gradient of the group and images, packed: its rows lie a power of two apart
-                packed = gr * spans + s;
-                for (int64_t o = 0; o < g.og; ++o) {
-                  std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N + n0, m, pack.data() + o * m);
-                  gys[o] = pack.data() + o * m;
+        for (int64_t i = i0 + (i1 - i0) * k / stripes; i < i0 + (i1 - i0) * (k + 1) / stripes; ++i)
+          for (int64_t j0 = 0, cnt; j0 < g.wo; j0 += cnt) {
+            cnt = std::min(step, g.wo - j0);
+            for (int64_t task = run % per, packed = -1; task < run % per + (end - run); ++task) {
+              const int64_t s = task / blocks, b = task % blocks, c0 = g.C * b / blocks, c1 = g.C * (b + 1) / blocks;
+              const int64_t n0 = chunks * s / spans * NT, m = std::min(g.N, chunks * (s + 1) / spans * NT) - n0;
+              for (int64_t c = c0, ce; c < c1; c = ce) {
+                const int64_t gr = c / g.cg, kc = (std::min(c1, (gr + 1) * g.cg) - c) * taps, ldw = packs ? kc : g.K;
+                ce = std::min(c1, (gr + 1) * g.cg);
+                if (mx.W) {                           // these channels' kernel columns at the next positions, mixed
+                  int64_t ls[MIXP];
+                  for (int64_t e = 0; e < cnt; ++e) ls[e] = i * g.wo + j0 + e;
+                  MIX[cnt - 1](mx, ls, gr * g.og, g.og, g.K, (c % g.cg) * taps, kc, wpack.data(), kc, g.og * kc);
+                }
+                for (int64_t j = j0; j < j0 + cnt; ++j) {
+                  if ((j * G + gr) * spans + s != packed) {  // the output gradient of the group and images, packed: its rows lie a power of two apart
+                    packed = (j * G + gr) * spans + s;
+                    for (int64_t o = 0; o < g.og; ++o) {
+                      std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N + n0, m, pack.data() + o * m);
+                      gys[o] = pack.data() + o * m;
+                    }
+                  }
+                  // these channels' kernel columns: a tap's numbers lie K apart, one per output. Within a page, the next tile's are
+                  // prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
+                  const float* wc = mx.W ? wpack.data() + (j - j0) * g.og * kc : W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
+                  if (copy && !mx.W) { for (int64_t o = 0; o < g.og; ++o) std::copy_n(wc + o * g.K, kc, wpack.data() + o * kc); wc = wpack.data(); }
+                  for (int64_t r = 0, cc = c; cc < ce; ++cc) for (int64_t a = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++r)
+                    rows[r] = GX + ((cc * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
+                  const int64_t tiles = m < V ? 0 : (kc + MAXT - 1) / MAXT;   // near-equal tiles of the channels' taps together (a 1 x 1 kernel has one)
+                  for (int64_t u = 0, t = 0; u < tiles; ++u) {
+                    const int64_t te = kc * (u + 1) / tiles;
+                    if (!packs && u + 1 < tiles) for (int64_t o = 0; o < g.og; ++o) {   // the next tile's kernel columns
+                      __builtin_prefetch(wc + te + o * ldw); __builtin_prefetch(wc + kc * (u + 2) / tiles - 1 + o * ldw);
+                    }
+                    GIN[te - t - 1](rows.data() + t, gys.data(), g.og, wc + t, ldw, 0, m);
+                    t = te;
+                  }
+                  for (int64_t b0 = m / V * V; b0 < m; b0 += 8)   // the images past the last whole vector
+                    GIN_TAIL[std::min<int64_t>(8, m - b0) - 1](rows.data(), gys.data(), g.og, wc, ldw, kc, b0);
                 }
               }
-              // these channels' kernel columns: a tap's numbers lie K apart, one per output. Within a page, the next tile's are
-              // prefetched while one is computed; further apart, no prefetcher follows them, so they are copied row by row
-              const float* wq = W + (((i - i0) * g.wo + j) * G + gr) * g.og * g.K + (c % g.cg) * taps;
-              const int64_t ldw = copy ? kc : g.K;
-              if (copy) for (int64_t o = 0; o < g.og; ++o) std::copy_n(wq + o * g.K, kc, wpack.data() + o * kc);
-              for (int64_t r = 0; c < ce; ++c) for (int64_t a = 0; a < kh; ++a) for (int64_t e = 0; e < kw; ++e, ++r)
-                rows[r] = GX + ((c * g.Hp + i * sh + a * dh) * g.Wp + j * sw + e * dw) * g.N + n0;   // this task's images
-              const float* wc = copy ? wpack.data() : wq;
-              const int64_t tiles = m < V ? 0 : (kc + MAXT - 1) / MAXT;   // near-equal tiles of the channels' taps together (a 1 x 1 kernel has one)
-              for (int64_t u = 0, t = 0; u < tiles; ++u) {
-                const int64_t te = kc * (u + 1) / tiles;
-                if (!copy && u + 1 < tiles) for (int64_t o = 0; o < g.og; ++o) {   // the next tile's kernel columns
-                  __builtin_prefetch(wc + te + o * ldw); __builtin_prefetch(wc + kc * (u + 2) / tiles - 1 + o * ldw);
-                }
-                GIN[te - t - 1](rows.data() + t, gys.data(), g.og, wc + t, ldw, 0, m);
-                t = te;
-              }
-              for (int64_t b0 = m / V * V; b0 < m; b0 += 8)   // the images past the last whole vector
-                GIN_TAIL[std::min<int64_t>(8, m - b0) - 1](rows.data(), gys.data(), g.og, wc, ldw, kc, b0);
             }
           }
       }
@@ -483,7 +556,8 @@ void from_chwn_into(at::Tensor y, at::Tensor out) {                     // y (C,
 '''
 _SOURCE_MODULE = r'''
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("forward_rows", &forward_rows, "the output rows i0:i1"); m.def("input_grad_rows", &input_grad_rows, "add the input gradient of rows i0:i1");
+  m.def("forward_rows", &forward_rows, "the output rows i0:i1; with maps, of kernels mixed from w (S, O, K)");
+  m.def("input_grad_rows", &input_grad_rows, "add the input gradient of rows i0:i1; with maps, of kernels mixed from w (S, O, K)");
   m.def("weight_grad_rows", &weight_grad_rows, "the weight gradient of rows i0:i1");
   m.def("to_chwn_into", &to_chwn_into, "x (N, C, H, W) into a padded (C, Hp, Wp, N)"); m.def("from_chwn_into", &from_chwn_into, "(C, H, W, N) into (N, C, H, W)");
 }

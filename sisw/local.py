@@ -252,7 +252,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     if (kern := kernels_for(xp)) is not None:          # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
-            kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G)
+            kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G, None)
         return y
     u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
     cols_buf, y_buf = scratch('cols', R * wo * c * kh * kw * n, xp), scratch('yb', R * wo * o * n, xp)
@@ -357,7 +357,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
             grad_weights(i0, i1, dst)
         if need_input:
             W = weights(i0, i1)
-            _run_ways((lambda: ik.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, *args),
+            _run_ways((lambda: ik.input_grad_rows(gxp, W.contiguous(), gy, i0, i1, *args, None),
                        lambda: _grad_input_block(spare if itrial else gxp, gb, W, n < SMALL_BATCH, i0, i1 - i0, wo, g, pixels, xp)),
                       ik is None, itrial, bi, spent['input'], count)
     for what, trial in (('weight', wtrial), ('input', itrial)):
