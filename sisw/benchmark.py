@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_benchmark.ipynb #c65dcba4
 from __future__ import annotations
-import contextlib, os, statistics, sys, time
+import contextlib, os, random, statistics, sys, time
 from typing import Callable, NamedTuple, Sequence
 
 import torch
@@ -144,8 +144,10 @@ def _measure(shape:Shape, layers:dict, rounds:int, device, progress:bool) -> dic
     gy = torch.randn(shape.batch, shape.c_out, *shape.out_size, device=device)
     for f, ps in layers.values(): time_step(f, ps, x, gy)
     times = {name: [] for name in layers}
-    for _ in tqdm(range(rounds), desc=shape.name, disable=not progress, leave=False):
-        for name, (f, ps) in layers.items(): times[name].append(time_step(f, ps, x, gy))
+    order = list(layers)
+    for r in tqdm(range(rounds), desc=shape.name, disable=not progress, leave=False):
+        random.Random(r).shuffle(order)       # a new order each round: no layer always follows the peers' large buffers
+        for name in order: f, ps = layers[name]; times[name].append(time_step(f, ps, x, gy))
     mem = {}
     for name, (f, ps) in layers.items():
         clear_workspace()                     # so that the step allocates its scratch space and results afresh, and they count
