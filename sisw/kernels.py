@@ -148,7 +148,11 @@ static void mix_rows(const Mix& m, const int64_t* l, int64_t o0, int64_t rows, i
   }
 }
 typedef void (*mix_fn)(const Mix&, const int64_t*, int64_t, int64_t, int64_t, int64_t, int64_t, float*, int64_t, int64_t);
-constexpr int MIXP = 4;                       // positions mixed together
+constexpr int MIXP = 4;                       // positions mixed together, their kernels at most MIXB bytes
+constexpr int64_t MIXB = 1 << 19;
+static int64_t mixed_together(const Mix& m, int64_t og, int64_t K) {
+  return m.W ? std::max<int64_t>(1, std::min<int64_t>(MIXP, MIXB / (og * K * 4))) : 1;
+}
 static const mix_fn MIX[MIXP] = {mix_rows<1>, mix_rows<2>, mix_rows<3>, mix_rows<4>};
 '''
 
@@ -235,12 +239,12 @@ void forward_rows(at::Tensor xp, at::Tensor w, c10::optional<at::Tensor> bias, a
   const int64_t ldy = g.ho * g.wo * g.N;
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
     const int64_t nt = g.N / V * V, R = g.N - nt;            // images in whole vectors, and the rest
-    std::vector<const float*> rows(g.K); std::vector<float> P(R ? (g.K + KW - 1) / KW * R * KW : 0), wmix(mx.W ? MIXP * g.og * g.K : 0);
+    std::vector<const float*> rows(g.K); std::vector<float> P(R ? (g.K + KW - 1) / KW * R * KW : 0), wmix(mx.W ? mixed_together(mx, g.og, g.K) * g.og * g.K : 0);
     for (int64_t q = q0, base = q0, mixed = q0; q < q1; ++q) {
       int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
       patch_rows(g, X, i, j, gr, rows.data());
       if (mx.W && q == mixed) {                // the kernels of the next few positions (of one group), mixed here
-        const int64_t cnt = G == 1 ? std::min<int64_t>(MIXP, q1 - q) : 1;
+        const int64_t cnt = G == 1 ? std::min<int64_t>(mixed_together(mx, g.og, g.K), q1 - q) : 1;
         int64_t ls[MIXP];
         for (int64_t e = 0; e < cnt; ++e) ls[e] = i0 * g.wo + (q + e) / G;
         MIX[cnt - 1](mx, ls, gr * g.og, g.og, g.K, 0, g.K, wmix.data(), g.K, g.og * g.K);
@@ -325,7 +329,13 @@ static inline void gin_dot(float* const* rows, const float* const* gys, int64_t 
 constexpr int kv(int B) { return std::max(1, std::min(4, ACC / B)); }   // vectors of taps per tile of B images
 template <int B>
 static void gin_tail(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n) {
-  for (int64_t t = 0; t < taps; t += kv(B) * V) gin_dot<kv(B), B>(rows + t, gys, og, w + t, K, std::min<int64_t>(kv(B) * V, taps - t), n);
+  for (int64_t t = 0; t < taps; t += kv(B) * V) {   // a last tile of fewer taps: as few vectors as they need
+    const int64_t r = std::min<int64_t>(kv(B) * V, taps - t), vecs = (r + V - 1) / V;
+    if (vecs >= kv(B)) gin_dot<kv(B), B>(rows + t, gys, og, w + t, K, r, n);
+    else if (vecs == 1) gin_dot<1, B>(rows + t, gys, og, w + t, K, r, n);
+    else if (vecs == 2) gin_dot<std::min(2, kv(B)), B>(rows + t, gys, og, w + t, K, r, n);
+    else gin_dot<std::min(3, kv(B)), B>(rows + t, gys, og, w + t, K, r, n);
+  }
 }
 typedef void (*gin_tail_fn)(float* const*, const float* const*, int64_t, const float*, int64_t, int64_t, int64_t);
 static const gin_tail_fn GIN_TAIL[8] = {gin_tail<1>, gin_tail<2>, gin_tail<3>, gin_tail<4>, gin_tail<5>, gin_tail<6>, gin_tail<7>, gin_tail<8>};
@@ -352,7 +362,7 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
   if (stripes < 3) stripes = 1;
   const bool copy = g.K * 4 > 4096;           // kernel columns more than a page apart: copied before use (below)
   const bool packs = copy || mx.W;            // a task's kernel columns gathered into a buffer: copied there, or mixed there
-  const int64_t step = mx.W ? MIXP : 1;       // positions whose kernels are mixed together
+  const int64_t step = mixed_together(mx, g.og, g.K);   // positions whose kernels are mixed together
   for (int64_t phase = 0; phase < std::min<int64_t>(stripes, 2); ++phase) {
     const int64_t mine = stripes == 1 ? 1 : (stripes - phase + 1) / 2;
     at::parallel_for(0, mine * per, 1, [&](int64_t t0, int64_t t1) {
