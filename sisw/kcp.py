@@ -110,9 +110,13 @@ class _KCPLocal(torch.autograd.Function):
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         xp = to_chwn(x, g.padding, 'xp')
-        kern = _mixing_kernels(xp, weight) if need_x and _local.INPUT_GRAD == 'compiled' else None
-        gxp = lc_backward(xp, gy, weights, sink, g, need_x and kern is None)
-        if kern is not None:                                                     # the input gradient of kernels mixed inside
+        kern = _mixing_kernels(xp, weight)
+        inside_x = kern is not None and need_x and _local.INPUT_GRAD == 'compiled'
+        inside_w = (kern is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
+                    and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too
+        if inside_w: kern.weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *_args(g)[:-1])
+        gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
+        if inside_x:                                                             # the input gradient of kernels mixed inside
             gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
             kern.input_grad_rows(gxp, W, gy, 0, ho, *_args(g), maps.contiguous())
         t, _, l, _ = g.padding
@@ -179,8 +183,9 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     written = L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']           # bound by writing the mixed kernels beyond a few pairs
-    inside = compiled and S * o * K * element_size <= MIX_BYTES and S <= 64    # forward and input gradient mix inside the kernels
-    mixing = (2 * L * S * o * K / RATES['mix_inside'] + written) if inside else 3 * written
+    inside = compiled and S * o * K * element_size <= MIX_BYTES and S <= 64    # forward and input gradient mix inside the kernels,
+    reduced = inside and groups == 1                                            # and with one group the weight gradient is reduced there
+    mixing = (3 if reduced else 2) * L * S * o * K / RATES['mix_inside'] + (0 if reduced else written) if inside else 3 * written
     return macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + mixing + moved / RATES['copy']
 
 def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False) -> str:

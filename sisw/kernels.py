@@ -480,32 +480,102 @@ static void wg_panel(const float* P, const float* gy, int64_t og, int64_t N, flo
 
 # %% ../nbs/02a_kernels.ipynb #3cfbd9f5
 _SOURCE_WEIGHT_GRAD += r'''
+static void position_grad(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
+                          float* P, float* gyp, float* out, bool nt) {   // out (O/G, K): the weight gradient at (i, j) of group gr
+  patch_rows(g, X, i, j, gr, rows);
+  pack_patch(rows, g.K, 0, g.N, P);
+  for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N, g.N, gyp + o * g.N);
+  for (int64_t s = 0; s < (g.K + KW - 1) / KW; ++s) {
+    const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
+    const float* panel = P + s * g.N * KW;
+    if (vecs == WK) wg_panel<WK>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
+    else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
+    else wg_panel<1>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
+  }
+}
 void weight_grad_rows(at::Tensor xp, at::Tensor gy, at::Tensor gw, int64_t i0, int64_t i1,
                       int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G, bool stream) {
   check(xp, "xp"); check(gy, "gy"); check(gw, "gw");
   Geo g = geo(xp, gw.size(1), kh, kw, sh, sw, dh, dw, G, gy.size(1), gy.size(2));
   check_shapes(g, gw, i0, i1, gy, "gy");
   const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
-  const int64_t N = g.N, panels = (g.K + KW - 1) / KW;
   const bool nt = stream && g.K % V == 0 && reinterpret_cast<uintptr_t>(GW) % (V * 4) == 0;   // every vector store aligned
   const bool staged = stream && !nt;          // else a position's kernels are computed in a buffer, then streamed out
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
-    std::vector<const float*> rows(g.K); std::vector<float> P(panels * N * KW), gyp(g.og * N), stage(staged ? g.og * g.K : 0);
+    std::vector<const float*> rows(g.K); std::vector<float> P((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(staged ? g.og * g.K : 0);
     for (int64_t q = q0; q < q1; ++q) {
-      int64_t gr = q % G, p = q / G, i = i0 + p / g.wo, j = p % g.wo;
-      patch_rows(g, X, i, j, gr, rows.data());
-      pack_patch(rows.data(), g.K, 0, N, P.data());
-      for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * N, N, gyp.data() + o * N);
-      for (int64_t s = 0; s < panels; ++s) {
-        const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
-        const float* panel = P.data() + s * N * KW; float* out = (staged ? stage.data() : GW + q * g.og * g.K) + s * KW;
-        if (vecs == WK) wg_panel<WK>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
-        else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
-        else wg_panel<1>(panel, gyp.data(), g.og, N, out, g.K, taps, nt);
-      }
+      const int64_t gr = q % G, p = q / G;
+      position_grad(g, X, GY, i0 + p / g.wo, p % g.wo, gr, rows.data(), P.data(), gyp.data(), staged ? stage.data() : GW + q * g.og * g.K, nt);
       if (staged) stream_copy(GW + q * g.og * g.K, stage.data(), g.og * g.K);
     }
     if (stream) stream_fence();
+  });
+}
+'''
+
+# %% ../nbs/02a_kernels.ipynb #4b458dbd
+_SOURCE_WEIGHT_GRAD += r'''
+// the KCP layer's kernels mixed inside: the weight gradients gw of P positions (O x K each, pst apart), reduced into
+// acc (S, O, K) += sum_p maps[(o,) s, l[p]] gw[p]; with gm (shared maps), also gm[s, l[p]] = sum_{o, k} w[s, o, k] gw[p, o, k]
+template <int P>
+static void unmix_rows(const Mix& m, const int64_t* l, int64_t K, const float* gw, int64_t pst, float* acc, float* gm) {
+  float c[P][64];
+  const int64_t ss = m.O * K;
+  for (int64_t o = 0; o < m.O; ++o) {
+    for (int p = 0; p < P; ++p) for (int64_t s = 0; s < m.S; ++s) c[p][s] = m.M[((m.per_filter ? o * m.S : 0) + s) * m.L + l[p]];
+    for (int64_t k = 0; k < K; k += V) {
+      const int n = std::min<int64_t>(V, K - k);
+      vf gv[P];
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) gv[p] = n == V ? ld(gw + p * pst + o * K + k) : ld_part(gw + p * pst + o * K + k, n);
+      for (int64_t s = 0; s < m.S; ++s) {
+        float* a = acc + s * ss + o * K + k;
+        vf av = n == V ? ld(a) : ld_part(a, n);
+        _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) av += splat(c[p][s]) * gv[p];
+        if (n == V) st(a, av); else st_part(a, av, n);
+      }
+    }
+  }
+  if (!gm) return;
+  for (int64_t s = 0; s < m.S; ++s) {
+    vf d[P];
+    _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) d[p] = splat(0.f);
+    for (int64_t e = 0; e < ss; e += V) {
+      const int n = std::min<int64_t>(V, ss - e);
+      const vf wv = n == V ? ld(m.W + s * ss + e) : ld_part(m.W + s * ss + e, n);
+      _Pragma("GCC unroll 4") for (int p = 0; p < P; ++p) d[p] += wv * (n == V ? ld(gw + p * pst + e) : ld_part(gw + p * pst + e, n));
+    }
+    for (int p = 0; p < P; ++p) { float t[V]; st(t, d[p]); float sum = 0.f; for (int e = 0; e < V; ++e) sum += t[e]; gm[s * m.L + l[p]] = sum; }
+  }
+}
+typedef void (*unmix_fn)(const Mix&, const int64_t*, int64_t, const float*, int64_t, float*, float*);
+static const unmix_fn UNMIX[MIXP] = {unmix_rows<1>, unmix_rows<2>, unmix_rows<3>, unmix_rows<4>};
+void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor maps, at::Tensor gw, c10::optional<at::Tensor> gmaps,
+                       int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw) {
+  check(xp, "xp"); check(gy, "gy"); check(w, "w"); check(gw, "gw"); if (gmaps) check(*gmaps, "gmaps");
+  Geo g = geo(xp, w.size(1), kh, kw, sh, sw, dh, dw, 1, gy.size(1), gy.size(2));
+  check_shapes(g, w, 0, g.ho, gy, "gy", true);
+  const Mix mx = mixing(w, maps, g);
+  TORCH_CHECK(gw.sizes() == w.sizes(), "gw must be (S, O, K), as w");
+  TORCH_CHECK(!gmaps || (!mx.per_filter && gmaps->numel() == mx.S * mx.L), "gmaps must be (S, H_out, W_out), for shared maps");
+  const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
+  float* GM = gmaps ? gmaps->data_ptr<float>() : nullptr;
+  const int64_t SOK = mx.S * mx.O * g.K, T = at::get_num_threads(), P = mixed_together(mx, g.og, g.K);
+  std::vector<float> accs(T * SOK, 0.f);     // each thread's own sums of the S kernels' gradient
+  at::parallel_for(0, mx.L, 1, [&](int64_t q0, int64_t q1) {
+    float* acc = accs.data() + at::get_thread_num() * SOK;
+    std::vector<const float*> rows(g.K); std::vector<float> Pk((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(P * g.og * g.K);
+    for (int64_t q = q0, cnt; q < q1; q += cnt) {      // a few positions' gradients in cache, then reduced together
+      cnt = std::min(P, q1 - q);
+      int64_t ls[MIXP];
+      for (int64_t e = 0; e < cnt; ++e) {
+        ls[e] = q + e;
+        position_grad(g, X, GY, (q + e) / g.wo, (q + e) % g.wo, 0, rows.data(), Pk.data(), gyp.data(), stage.data() + e * g.og * g.K, false);
+      }
+      UNMIX[cnt - 1](mx, ls, g.K, stage.data(), g.og * g.K, acc, GM);
+    }
+  });
+  at::parallel_for(0, SOK, 4096, [&](int64_t a, int64_t b) {
+    for (int64_t t = 0; t < T; ++t) for (int64_t e = a; e < b; ++e) GW[e] += accs[t * SOK + e];
   });
 }
 '''
@@ -569,6 +639,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("forward_rows", &forward_rows, "the output rows i0:i1; with maps, of kernels mixed from w (S, O, K)");
   m.def("input_grad_rows", &input_grad_rows, "add the input gradient of rows i0:i1; with maps, of kernels mixed from w (S, O, K)");
   m.def("weight_grad_rows", &weight_grad_rows, "the weight gradient of rows i0:i1");
+  m.def("weight_grad_mixed", &weight_grad_mixed, "the gradient of the S kernels (and of shared maps) of kernels mixed from w (S, O, K)");
   m.def("to_chwn_into", &to_chwn_into, "x (N, C, H, W) into a padded (C, Hp, Wp, N)"); m.def("from_chwn_into", &from_chwn_into, "(C, H, W, N) into (N, C, H, W)");
 }
 '''
