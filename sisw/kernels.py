@@ -18,6 +18,7 @@ _SOURCE_COMMON = r'''
 #include <algorithm>
 #include <vector>
 #include <cstdint>
+#include <memory>
 #if defined(__AVX512F__)
 constexpr int V = 16, OT = 8, MAXT = 12;      // floats per vector; outputs per forward tile; taps per input-gradient tile
 #else
@@ -560,9 +561,12 @@ void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor ma
   const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
   float* GM = gmaps ? gmaps->data_ptr<float>() : nullptr;
   const int64_t SOK = mx.S * mx.O * g.K, T = at::get_num_threads(), P = mixed_together(mx, g.og, g.K);
-  std::vector<float> accs(T * SOK, 0.f);     // each thread's own sums of the S kernels' gradient
+  std::unique_ptr<float[]> accs(new float[T * SOK]);   // each thread's own sums of the S kernels' gradient,
+  std::vector<char> used(T, 0);                          // zeroed by the thread when it first works
   at::parallel_for(0, mx.L, 1, [&](int64_t q0, int64_t q1) {
-    float* acc = accs.data() + at::get_thread_num() * SOK;
+    const int64_t t = at::get_thread_num();
+    float* acc = accs.get() + t * SOK;
+    if (!used[t]) { std::fill_n(acc, SOK, 0.f); used[t] = 1; }
     std::vector<const float*> rows(g.K); std::vector<float> Pk((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(P * g.og * g.K);
     for (int64_t q = q0, cnt; q < q1; q += cnt) {      // a few positions' gradients in cache, then reduced together
       cnt = std::min(P, q1 - q);
@@ -575,7 +579,7 @@ void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor ma
     }
   });
   at::parallel_for(0, SOK, 4096, [&](int64_t a, int64_t b) {
-    for (int64_t t = 0; t < T; ++t) for (int64_t e = a; e < b; ++e) GW[e] += accs[t * SOK + e];
+    for (int64_t t = 0; t < T; ++t) if (used[t]) for (int64_t e = a; e < b; ++e) GW[e] += accs[t * SOK + e];
   });
 }
 '''
