@@ -76,8 +76,6 @@ def _mixing_kernels(xp:Tensor, weight:Tensor):
     "The compiled kernels where they apply to `xp` and the S kernels `weight` (at most 64) fit in `MIX_BYTES`, else None."
     return kernels_for(xp) if weight.numel() * weight.element_size() <= MIX_BYTES and weight.shape[0] <= 64 else None
 
-def _args(g:Geometry) -> tuple: return (*g.kernel_size, *g.stride, *g.dilation, g.groups)
-
 # %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
@@ -89,7 +87,7 @@ class _KCPLocal(torch.autograd.Function):
         if (kern := _mixing_kernels(xp, weight)) is not None:                    # mixed inside the kernels, position by position
             y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
             b = None if bt is None else bt.reshape(-1, o // G).contiguous()
-            kern.forward_rows(xp, weight.reshape(S, o, -1).contiguous(), b, y, 0, ho, *_args(g), maps.contiguous())
+            kern.forward_rows(xp, weight.reshape(S, o, -1).contiguous(), b, y, 0, ho, *g.kernel_args, maps.contiguous())
         else:
             weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), G)
             y = lc_forward(xp, weights, bt, g, (ho, wo), o)
@@ -114,11 +112,11 @@ class _KCPLocal(torch.autograd.Function):
         inside_x = kern is not None and need_x and _local.INPUT_GRAD == 'compiled'
         inside_w = (kern is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
                     and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too
-        if inside_w: kern.weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *_args(g)[:-1])
+        if inside_w: kern.weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *g.kernel_args[:-1])
         gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
         if inside_x:                                                             # the input gradient of kernels mixed inside
             gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
-            kern.input_grad_rows(gxp, W, gy, 0, ho, *_args(g), maps.contiguous())
+            kern.input_grad_rows(gxp, W, gy, 0, ho, *g.kernel_args, maps.contiguous())
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None

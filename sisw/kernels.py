@@ -116,6 +116,10 @@ static Mix mixing(const at::Tensor& w, const c10::optional<at::Tensor>& maps, co
   m.W = w.data_ptr<float>(); m.M = M.data_ptr<float>();
   return m;
 }
+template <int P>   // c[p][s]: the combining weight of kernel s for output o at position l[p]
+static inline void weights_at(const Mix& m, int64_t o, const int64_t* l, float (*c)[64]) {
+  for (int p = 0; p < P; ++p) for (int64_t s = 0; s < m.S; ++s) c[p][s] = m.M[((m.per_filter ? o * m.S : 0) + s) * m.L + l[p]];
+}
 // outputs o0:o0+rows (of all O), taps k0:k0+kc of the kernels at the P positions l[p]: sum_s maps[(o,) s, l[p]] w[s, o, k],
 // into out + p * pst (rows ldo apart). Each vector of w is read once for the P positions
 template <int P>
@@ -124,7 +128,7 @@ static void mix_rows(const Mix& m, const int64_t* l, int64_t o0, int64_t rows, i
   const int64_t ss = m.O * K;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o = o0 + r;
-    for (int p = 0; p < P; ++p) for (int64_t s = 0; s < m.S; ++s) c[p][s] = m.M[((m.per_filter ? o * m.S : 0) + s) * m.L + l[p]];
+    weights_at<P>(m, o, l, c);
     const float* src = m.W + o * K + k0; float* dst = out + r * ldo;
     int64_t k = 0;
     for (; k + 2 * V <= kc; k += 2 * V) {      // two vectors x P positions: 2P chains of sums
@@ -523,7 +527,7 @@ static void unmix_rows(const Mix& m, const int64_t* l, int64_t K, const float* g
   float c[P][64];
   const int64_t ss = m.O * K;
   for (int64_t o = 0; o < m.O; ++o) {
-    for (int p = 0; p < P; ++p) for (int64_t s = 0; s < m.S; ++s) c[p][s] = m.M[((m.per_filter ? o * m.S : 0) + s) * m.L + l[p]];
+    weights_at<P>(m, o, l, c);
     for (int64_t k = 0; k < K; k += V) {
       const int n = std::min<int64_t>(V, K - k);
       vf gv[P];

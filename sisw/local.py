@@ -83,7 +83,11 @@ def _extra_repr(self) -> str:
     defaults = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, padding_mode='zeros')
     return ''.join(f", {k}={v!r}" for k, v in items.items() if v != defaults[k])
 
-Geometry.output_size, Geometry.pad, Geometry.extra_repr = _output_size, _pad, _extra_repr
+def _kernel_args(self) -> tuple[int, ...]:
+    "`(kh, kw, sh, sw, dh, dw, groups)`: the geometry as the [compiled kernels](02a_kernels.ipynb) take it."
+    return (*self.kernel_size, *self.stride, *self.dilation, self.groups)
+
+Geometry.output_size, Geometry.pad, Geometry.extra_repr, Geometry.kernel_args = _output_size, _pad, _extra_repr, property(_kernel_args)
 
 # %% ../nbs/02_local.ipynb #902bae8f
 def check_input(x:Tensor, # the input
@@ -252,7 +256,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     if (kern := kernels_for(xp)) is not None:          # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
-            kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, kh, kw, *g.stride, *g.dilation, G, None)
+            kern.forward_rows(xp, weights(i0, i1).contiguous(), b, y, i0, i1, *g.kernel_args, None)
         return y
     u = windows(xp, g).permute(1, 2, 0, 4, 5, 3)                                  # (H_out, W_out, C, kh, kw, N)
     cols_buf, y_buf = scratch('cols', R * wo * c * kh * kw * n, xp), scratch('yb', R * wo * o * n, xp)
@@ -333,7 +337,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     "Weight gradients (into `grad_weights`) and the padded input gradient `(C, Hp, Wp, N)` (or None), block by block."
     c, hp, wp, n = xp.shape
     o, ho, wo, _ = gy.shape
-    G, (kh, kw), args = g.groups, g.kernel_size, (*g.kernel_size, *g.stride, *g.dilation, g.groups)
+    G, (kh, kw), args = g.groups, g.kernel_size, g.kernel_args
     K = c // G * kh * kw
     blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
     kern, key = kernels_for(xp) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
