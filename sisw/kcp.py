@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
-from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, from_chwn, fresh, scratch, row_blocks,
+from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
                         _is_channels_last, _use_reference, _autocast_dtype)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
@@ -83,7 +83,7 @@ class _KCPLocal(torch.autograd.Function):
         ho, wo = maps.shape[-2:]
         S, o = weight.shape[:2]; G = g.groups
         bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        xp = to_chwn(x, g.padding, 'xp')
+        xp = to_chwn(x, g.padding, None if keeps(x) else 'xp')
         if (kern := _mixing_kernels(xp, weight)) is not None:                    # mixed inside the kernels, position by position
             y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
             b = None if bt is None else bt.reshape(-1, o // G).contiguous()
@@ -91,14 +91,14 @@ class _KCPLocal(torch.autograd.Function):
         else:
             weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), G)
             y = lc_forward(xp, weights, bt, g, (ho, wo), o)
-        ctx.save_for_backward(x, weight, maps)
+        ctx.save_for_backward(x, weight, maps, xp if keeps(x) else None)
         ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        x, weight, maps = ctx.saved_tensors
+        x, weight, maps, xp = ctx.saved_tensors
         g, (n, c, h, w), (ho, wo) = ctx.g, x.shape, maps.shape[-2:]
         need_x, need_w, need_m, need_b = ctx.needs_input_grad[:4]
         weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), g.groups)
@@ -107,7 +107,7 @@ class _KCPLocal(torch.autograd.Function):
         sink = _block_sink(W, M, gW, gM, wo, g.groups) if (need_w or need_m) else None
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        xp = to_chwn(x, g.padding, 'xp')
+        xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
         kern = _mixing_kernels(xp, weight)
         inside_x = kern is not None and need_x and _local.INPUT_GRAD == 'compiled'
         inside_w = (kern is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1

@@ -590,7 +590,7 @@ void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor ma
 
 # %% ../nbs/02a_kernels.ipynb #7a36a130
 _SOURCE_LAYOUT = r'''
-void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W, :N], zeros past N
+void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x (N, C, H, W) -> xp[:, t:t+H, l:l+W, :N], zeros past N and around
   check(x, "x"); check(xp, "xp");
   TORCH_CHECK(x.dim() == 4 && xp.dim() == 4, "x and xp must be 4-D");
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), Hp = xp.size(1), Wp = xp.size(2), Np = xp.size(3), M = C * H * W;
@@ -612,6 +612,10 @@ void to_chwn_into(at::Tensor x, at::Tensor xp, int64_t t, int64_t l) {     // x 
         for (int64_t n = n0; n < N; ++n) dst[w * Np + n] = src[n * M + w];
         std::fill(dst + w * Np + N, dst + (w + 1) * Np, 0.f);                 // the padding images
       }
+      std::fill(dst - l * Np, dst, 0.f); std::fill(dst + W * Np, dst + (Wp - l) * Np, 0.f);   // the padding left and right
+      float* plane = P + (r / H) * Hp * Wp * Np;                                // and, with a channel's first and last rows, above and below
+      if (r % H == 0) std::fill(plane, plane + t * Wp * Np, 0.f);
+      if (r % H == H - 1) std::fill(plane + (t + H) * Wp * Np, plane + Hp * Wp * Np, 0.f);
     }
   });
 }

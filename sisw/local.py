@@ -17,9 +17,9 @@ from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
 __all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_BY_TAPS',
-           'KERNEL_IMAGES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
-           'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'from_chwn', 'windows', 'row_blocks',
-           'kernel_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
+           'KERNEL_IMAGES', 'KEEP_BYTES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
+           'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'keeps', 'from_chwn', 'windows',
+           'row_blocks', 'kernel_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -196,20 +196,26 @@ def padded_images(x:Tensor) -> int:
 
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
-            slot:str) -> Tensor:
-    "`x` zero-padded, as `(C, H + t + b, W + l + r, padded_images(x))` in the workspace."
+            slot:str|None) -> Tensor:
+    "`x` zero-padded, as `(C, H + t + b, W + l + r, padded_images(x))`: in the workspace, or where `slot` is None a new tensor."
     n, c, h, w = x.shape
     t, b, l, r = pads
-    m = padded_images(x)
-    xp = scratch(slot, c * (h + t + b) * (w + l + r) * m, x).view(c, h + t + b, w + l + r, m)
+    shape = (c, h + t + b, w + l + r, padded_images(x))
+    xp = x.new_empty(shape) if slot is None else scratch(slot, math.prod(shape), x).view(shape)
+    if (kern := kernels_for(x, 0)) is not None:                          # None for a strided input or off the CPU
+        kern.to_chwn_into(x, xp, t, l); return xp                         # the compiled transposition, zeros past N and around x
     one = lambda: xp[:, t:t + h, l:l + w, :n].copy_(x.permute(1, 2, 3, 0))
-    kern = kernels_for(x, 0)                                             # None for a strided input or off the CPU
-    if kern is not None: kern.to_chwn_into(x, xp, t, l)                  # the compiled transposition (zeros past N)
-    elif not x.is_contiguous() or x.device.type != 'cpu': one()         # a strided input, or a GPU: one pass
-    else: _by_passes(('to', tuple(x.shape), pads, x.dtype), one, lambda: _rows_then_tiles(x, xp, t, l, slot))
-    if m > n and kern is None: xp[:, t:t + h, l:l + w, n:].zero_()
+    if not x.is_contiguous() or x.device.type != 'cpu': one()           # a strided input, or a GPU: one pass
+    else: _by_passes(('to', tuple(x.shape), pads, x.dtype), one, lambda: _rows_then_tiles(x, xp, t, l, slot or 'kept'))
+    if shape[-1] > n: xp[:, t:t + h, l:l + w, n:].zero_()
     for edge in (xp[:, :t], xp[:, t + h:], xp[:, t:t + h, :l], xp[:, t:t + h, l + w:]): edge.zero_()
     return xp
+
+KEEP_BYTES = 2 ** 22           # an input up to this size has its layout kept from the forward for the backward
+
+def keeps(x:Tensor) -> bool:
+    "Whether the layers keep `x`'s layout from the forward for the backward (a small input), rather than lay it out again there."
+    return x.numel() * x.element_size() <= KEEP_BYTES
 
 def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
               slot:str, channels_last:bool=False) -> Tensor:
@@ -379,15 +385,16 @@ class _LocalConv2d(torch.autograd.Function):
         G = g.groups
         wv = weight.contiguous().view(ho, wo * G, o // G, -1)
         bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        y = lc_forward(to_chwn(x, g.padding, 'xp'), lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
-        ctx.save_for_backward(x, weight)
+        xp = to_chwn(x, g.padding, None if keeps(x) else 'xp')
+        y = lc_forward(xp, lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
+        ctx.save_for_backward(x, weight, xp if keeps(x) else None)
         ctx.g, ctx.has_bias, ctx.channels_last = g, bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :n], 'out', ctx.channels_last)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight, xp = ctx.saved_tensors
         (n, c, h, w), (ho, wo, o), g = x.shape, weight.shape[:3], ctx.g
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         wv = weight.contiguous().view(ho, wo * g.groups, o // g.groups, -1)
@@ -396,7 +403,8 @@ class _LocalConv2d(torch.autograd.Function):
         sink = (lambda i0, i1, done=None: gwv[i0:i1].flatten(0, 1)) if need_w else None
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        gxp = lc_backward(to_chwn(x, g.padding, 'xp'), gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
+        xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
+        gxp = lc_backward(xp, gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gw, gb, None

@@ -144,14 +144,27 @@ def _set_similarity(self, similarity:str|Callable):
         raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
     self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
 
+def _kept_maps(self, key:tuple, c:Tensor, m:Tensor) -> Tensor|None:
+    "The maps of the last call, if it had this `key` and the same centroids and matrices (compared by value), and they are unchanged."
+    kept = self.__dict__.get('_kept')
+    if kept is None or kept[0] != key: return None
+    _, kc, km, maps, version = kept
+    return maps if maps._version == version and torch.equal(kc, c) and torch.equal(km, m) else None
+
 def _similarity_forward(self, h:int, w:int) -> Tensor:
-    "The maps `([O,] S, h, w)` for an `h` x `w` output."
+    "The maps `([O,] S, h, w)` for an `h` x `w` output; fixed maps (a named similarity, nothing needing a gradient) are kept for the next call."
     c, m = self.centroids, self.metric
+    fixed = (isinstance(self.similarity, str) and not (c.requires_grad or m.requires_grad) and c.device.type != 'meta'
+             and not (torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.is_inference_mode_enabled()))
+    key = (h, w, self.similarity, self.normalize, c.device, c.dtype, c.shape, m.shape)
+    if fixed and (maps := _kept_maps(self, key, c, m)) is not None: return maps
     energy = self.fn(output_grid(h, w, c.device, c.dtype), c, m)
     if not isinstance(energy, Tensor) or tuple(energy.shape) != (*c.shape[:-1], h, w):
         raise ValueError(f"the similarity function {getattr(self.fn, '__name__', self.fn)!r} returned "
                          f"{tuple(energy.shape) if isinstance(energy, Tensor) else type(energy).__name__}; expected energies {(*c.shape[:-1], h, w)}")
-    return torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy)
+    maps = torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy)
+    if fixed: self._kept = (key, c.clone(), m.clone(), maps, maps._version)
+    return maps
 
 def _similarity_extra_repr(self) -> str:
     s = f"n_centroids={self.n_centroids}, similarity={getattr(self.similarity, '__name__', self.similarity)!r}"
