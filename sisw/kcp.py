@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_kcp.ipynb #cc2dab34
 from __future__ import annotations
-import math
+import math, time
 from typing import Callable
 
 import torch
@@ -18,8 +18,8 @@ from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
 # %% auto #0
-__all__ = ['MIX_BYTES', 'KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method', 'kcp_conv2d',
-           'KCPConv2d', 'local_kernel_image']
+__all__ = ['MIX_BYTES', 'MIX_WAY', 'KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method',
+           'kcp_conv2d', 'KCPConv2d', 'local_kernel_image']
 
 # %% ../nbs/03_kcp.ipynb #cdae8cc7
 def _shared(maps:Tensor) -> bool: return maps.dim() == 3
@@ -70,11 +70,39 @@ def _block_sink(W:Tensor, M:Tensor, gW:Tensor, gM:Tensor|None, wo:int, G:int):
     return sink
 
 # %% ../nbs/03_kcp.ipynb #cf28c17c
-MIX_BYTES = 2 ** 20            # the compiled kernels mix each position's kernels themselves where the S kernels fit in this
+MIX_BYTES = 2 ** 20            # the S kernels of the outputs that the compiled kernels mix at a time: a core's share of cache
 
-def _mixing_kernels(xp:Tensor, weight:Tensor):
-    "The compiled kernels where they apply to `xp` and the S kernels `weight` (at most 64) fit in `MIX_BYTES`, else None."
-    return kernels_for(xp) if weight.numel() * weight.element_size() <= MIX_BYTES and weight.shape[0] <= 64 else None
+def _mix_blocks(weight:Tensor, G:int) -> list[tuple[int, int]]|None:
+    "Blocks of output channels whose S kernels fit in `MIX_BYTES`: at least 8 outputs with one group, else whole groups (None where one group's do not fit)."
+    S, o = weight.shape[:2]
+    per = S * weight[0, 0].numel() * weight.element_size()                   # one output's S kernels
+    ob = max(8, MIX_BYTES // per // 8 * 8) if G == 1 else MIX_BYTES // (per * (o // G)) * (o // G)
+    return [(o0, min(o0 + ob, o)) for o0 in range(0, o, ob)] if ob else None
+
+def _mixing_kernels(xp:Tensor, weight:Tensor, G:int):
+    "The compiled kernels and the blocks of outputs they mix at a time, where they apply to `xp` and the S (at most 64) kernels `weight`; else None."
+    if weight.shape[0] > 64 or (kern := kernels_for(xp)) is None or (blocks := _mix_blocks(weight, G)) is None: return None
+    return kern, blocks
+
+MIX_WAY = None                 # past MIX_BYTES: 'inside' (a block of outputs at a time) or 'blocks' (mixed kernels through memory);
+_mix_ways = {}                 # None: both are timed the first time a shape is met, and the faster is kept
+
+def _mixing_way(key:tuple, ways:dict):
+    "The result of `ways[w]()` for the way `w` that `MIX_WAY` names, or that was timed faster for `key` (at first use: both, twice each)."
+    if (w := MIX_WAY or _mix_ways.get(key)) is not None: return ways[w]()
+    best = {}
+    for w, f in list(ways.items()) * 2:
+        t0 = time.perf_counter(); out = f(); best[w] = min(best.get(w, math.inf), time.perf_counter() - t0)
+    _mix_ways[key] = min(best, key=best.get)
+    return out                                                 # every way computes the same numbers
+
+def _block_args(xp:Tensor, weight:Tensor, maps:Tensor, bt:Tensor|None, G:int, o0:int, o1:int) -> tuple:
+    "For outputs o0:o1 (whole groups, or any with one group): their input channels, S kernels `(S, O_b, K)`, maps, biases and groups."
+    S, o = weight.shape[:2]; og, cg = o // G, xp.shape[0] // G
+    g0, g1 = o0 // og, -(-o1 // og)
+    b = None if bt is None else bt.view(bt.shape[0], -1, G, og)[:, :, g0:g1, o0 - g0 * og:o1 - (g1 - 1) * og].reshape(-1, (o1 - o0) // (g1 - g0))
+    return (xp[g0 * cg:g1 * cg], weight[:, o0:o1].reshape(S, o1 - o0, -1).contiguous(),
+            (maps[o0:o1] if maps.dim() == 4 else maps).contiguous(), b if b is None else b.contiguous(), g1 - g0)
 
 # %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
@@ -84,13 +112,17 @@ class _KCPLocal(torch.autograd.Function):
         S, o = weight.shape[:2]; G = g.groups
         bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
         xp = to_chwn(x, g.padding, None if keeps(x) else 'xp')
-        if (kern := _mixing_kernels(xp, weight)) is not None:                    # mixed inside the kernels, position by position
+        mk = _mixing_kernels(xp, weight, G)
+        def inside():                                                            # mixed inside the kernels, position by position,
             y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
-            b = None if bt is None else bt.reshape(-1, o // G).contiguous()
-            kern.forward_rows(xp, weight.reshape(S, o, -1).contiguous(), b, y, 0, ho, *g.kernel_args, maps.contiguous())
-        else:
-            weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), G)
-            y = lc_forward(xp, weights, bt, g, (ho, wo), o)
+            for o0, o1 in mk[1]:                                                 # a block of outputs at a time
+                xb, wb, mb, b, Gb = _block_args(xp, weight, maps, bt, G, o0, o1)
+                mk[0].forward_rows(xb, wb, b, y[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
+            return y
+        blocks = lambda: lc_forward(xp, _block_mixer(weight.contiguous(), maps.contiguous(), G)[0], bt, g, (ho, wo), o)
+        if mk is None: y = blocks()
+        elif len(mk[1]) == 1: y = inside()                                       # the S kernels fit in MIX_BYTES
+        else: y = _mixing_way((x.shape, weight.shape, maps.shape, g), dict(inside=inside, blocks=blocks))
         ctx.save_for_backward(x, weight, maps, xp if keeps(x) else None)
         ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
@@ -108,15 +140,18 @@ class _KCPLocal(torch.autograd.Function):
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        kern = _mixing_kernels(xp, weight)
-        inside_x = kern is not None and need_x and _local.INPUT_GRAD == 'compiled'
-        inside_w = (kern is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
-                    and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too
-        if inside_w: kern.weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *g.kernel_args[:-1])
+        mk = _mixing_kernels(xp, weight, g.groups)
+        if mk is not None and len(mk[1]) > 1 and (MIX_WAY or _mix_ways.get((x.shape, weight.shape, maps.shape, g))) == 'blocks': mk = None
+        inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
+        inside_w = (mk is not None and len(mk[1]) == 1 and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
+                    and (gM is None or M.dim() == 2))                          # and, in one block, the gradients reduced inside too
+        if inside_w: mk[0].weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *g.kernel_args[:-1])
         gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
         if inside_x:                                                             # the input gradient of kernels mixed inside
             gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
-            kern.input_grad_rows(gxp, W, gy, 0, ho, *g.kernel_args, maps.contiguous())
+            for o0, o1 in mk[1]:
+                xb, wb, mb, _, Gb = _block_args(gxp, weight, maps, None, g.groups, o0, o1)
+                mk[0].input_grad_rows(xb, wb, gy[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None
@@ -181,8 +216,8 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     layouts = 2 if compiled else 4                         # the compiled layout changes move each number once, not in two passes
     moved = element_size * n * (gathers * L * c * kernel_size[0] * kernel_size[1] + layouts * (c * in_size[0] * in_size[1] + o * L))
     written = L * min(S, RATES['mix_pairs']) * o * K / RATES['mix']           # bound by writing the mixed kernels beyond a few pairs
-    inside = compiled and S * o * K * element_size <= MIX_BYTES and S <= 64    # forward and input gradient mix inside the kernels,
-    reduced = inside and groups == 1                                            # and with one group the weight gradient is reduced there
+    inside = compiled and S <= 64 and (groups == 1 or S * o // groups * K * element_size <= MIX_BYTES)  # forward and input gradient mix inside,
+    reduced = inside and groups == 1 and S * o * K * element_size <= MIX_BYTES   # and in one block, with one group, the weight gradient is reduced there
     mixing = (3 if reduced else 2) * L * S * o * K / RATES['mix_inside'] + (0 if reduced else written) if inside else 3 * written
     return macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + mixing + moved / RATES['copy']
 
