@@ -104,6 +104,20 @@ def _block_args(xp:Tensor, weight:Tensor, maps:Tensor, bt:Tensor|None, G:int, o0
     return (xp[g0 * cg:g1 * cg], weight[:, o0:o1].reshape(S, o1 - o0, -1).contiguous(),
             (maps[o0:o1] if maps.dim() == 4 else maps).contiguous(), b if b is None else b.contiguous(), g1 - g0)
 
+# %% ../nbs/03_kcp.ipynb #c839bb99
+def _grad_inside(mk, xp:Tensor, gy:Tensor, weight:Tensor, maps:Tensor, gW:Tensor, gM:Tensor|None, args):
+    "One group: the S kernels' gradient `gW` `(S, O, K)` (and the shared maps' `gM`), reduced inside the kernels `mk[0]` by `mk[1]`'s blocks of outputs."
+    kern, blocks = mk
+    gW.zero_()
+    if len(blocks) == 1:
+        return kern.weight_grad_mixed(xp, gy, weight.reshape(gW.shape), maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *args)
+    for o0, o1 in blocks:                       # each block's sums in its own buffers, its maps' gradient added up
+        _, wb, mb, _, _ = _block_args(xp, weight, maps, None, 1, o0, o1)
+        gb, gm = torch.zeros_like(wb), None if gM is None else maps.new_empty(maps.shape)
+        kern.weight_grad_mixed(xp, gy[o0:o1], wb, mb, gb, gm, *args)
+        gW[:, o0:o1] = gb
+        if gM is not None: gM.view(maps.shape).add_(gm) if o0 else gM.view(maps.shape).copy_(gm)
+
 # %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
@@ -140,12 +154,14 @@ class _KCPLocal(torch.autograd.Function):
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        mk = _mixing_kernels(xp, weight, g.groups)
-        if mk is not None and len(mk[1]) > 1 and (MIX_WAY or _mix_ways.get((x.shape, weight.shape, maps.shape, g))) == 'blocks': mk = None
+        mk, key = _mixing_kernels(xp, weight, g.groups), (x.shape, weight.shape, maps.shape, g)
+        if mk is not None and len(mk[1]) > 1 and (MIX_WAY or _mix_ways.get(key)) == 'blocks': mk = None
         inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
-        inside_w = (mk is not None and len(mk[1]) == 1 and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
-                    and (gM is None or M.dim() == 2))                          # and, in one block, the gradients reduced inside too
-        if inside_w: mk[0].weight_grad_mixed(xp, gy, W, maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *g.kernel_args[:-1])
+        inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
+                    and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too,
+        w_inside = lambda: _grad_inside(mk, xp, gy, weight, maps, gW, gM, g.kernel_args[:-1])
+        w_blocks = lambda: (gW.zero_(), lc_backward(xp, gy, weights, sink, g, False))
+        if inside_w: w_inside() if len(mk[1]) == 1 else _mixing_way(('weight',) + key, dict(inside=w_inside, blocks=w_blocks))  # or timed
         gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
         if inside_x:                                                             # the input gradient of kernels mixed inside
             gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
