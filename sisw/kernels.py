@@ -498,6 +498,25 @@ static void position_grad(const Geo& g, const float* X, const float* GY, int64_t
     else wg_panel<1>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
   }
 }
+// a small patch (few images): WO rows at a time, every panel, into `stage` (WO x K, in L1), then streamed out to dst;
+// so the streamed stores follow the arithmetic closely, and the buffer never leaves L1
+static void position_grad_rowwise(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
+                                  float* P, float* gyp, float* stage, float* dst) {
+  patch_rows(g, X, i, j, gr, rows);
+  pack_patch(rows, g.K, 0, g.N, P);
+  for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N, g.N, gyp + o * g.N);
+  for (int64_t o0 = 0; o0 < g.og; o0 += WO) {
+    const int64_t r = std::min<int64_t>(WO, g.og - o0);
+    for (int64_t s = 0; s < (g.K + KW - 1) / KW; ++s) {
+      const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
+      const float* panel = P + s * g.N * KW;
+      if (vecs == WK) wg_panel<WK>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
+      else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
+      else wg_panel<1>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
+    }
+    stream_copy(dst + o0 * g.K, stage, r * g.K);
+  }
+}
 void weight_grad_rows(at::Tensor xp, at::Tensor gy, at::Tensor gw, int64_t i0, int64_t i1,
                       int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t G, bool stream) {
   check(xp, "xp"); check(gy, "gy"); check(gw, "gw");
@@ -505,11 +524,13 @@ void weight_grad_rows(at::Tensor xp, at::Tensor gy, at::Tensor gw, int64_t i0, i
   check_shapes(g, gw, i0, i1, gy, "gy");
   const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
   const bool nt = stream && g.K % V == 0 && reinterpret_cast<uintptr_t>(GW) % (V * 4) == 0;   // every vector store aligned
-  const bool staged = stream && !nt;          // else a position's kernels are computed in a buffer, then streamed out
+  const bool staged = stream && !nt;          // else a position's kernels are computed in a buffer, then streamed out:
+  const bool rowwise = staged && (g.K + KW - 1) / KW * g.N * KW * 4 <= 32768;   // WO rows at a time where the patch fits in L1
   at::parallel_for(0, (i1 - i0) * g.wo * G, 1, [&](int64_t q0, int64_t q1) {
-    std::vector<const float*> rows(g.K); std::vector<float> P((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(staged ? g.og * g.K : 0);
+    std::vector<const float*> rows(g.K); std::vector<float> P((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(staged ? (rowwise ? WO : g.og) * g.K : 0);
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t gr = q % G, p = q / G;
+      if (rowwise) { position_grad_rowwise(g, X, GY, i0 + p / g.wo, p % g.wo, gr, rows.data(), P.data(), gyp.data(), stage.data(), GW + q * g.og * g.K); continue; }
       position_grad(g, X, GY, i0 + p / g.wo, p % g.wo, gr, rows.data(), P.data(), gyp.data(), staged ? stage.data() : GW + q * g.og * g.K, nt);
       if (staged) stream_copy(GW + q * g.og * g.K, stage.data(), g.og * g.K);
     }
