@@ -333,16 +333,19 @@ static inline void gin_dot(float* const* rows, const float* const* gys, int64_t 
 }
 constexpr int kv(int B) { return std::max(1, std::min(4, ACC / B)); }   // vectors of taps per tile of B images
 template <int B>
-static void gin_tail(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n) {
+static void gin_tail(float* const* rows, const float* const* gys, int64_t og, const float* w, int64_t K, int64_t taps, int64_t n,
+                     const float* next) {   // next: the kernel columns to read after these (or null), fetched into L2 meanwhile
   for (int64_t t = 0; t < taps; t += kv(B) * V) {   // a last tile of fewer taps: as few vectors as they need
     const int64_t r = std::min<int64_t>(kv(B) * V, taps - t), vecs = (r + V - 1) / V;
+    if (next) for (int64_t o = og * t / taps; o < og * std::min(taps, t + kv(B) * V) / taps; ++o)   // a share of its rows per tile
+      for (int64_t c = 0; c < taps; c += 16) __builtin_prefetch(next + o * K + c, 0, 2);
     if (vecs >= kv(B)) gin_dot<kv(B), B>(rows + t, gys, og, w + t, K, r, n);
     else if (vecs == 1) gin_dot<1, B>(rows + t, gys, og, w + t, K, r, n);
     else if (vecs == 2) gin_dot<std::min(2, kv(B)), B>(rows + t, gys, og, w + t, K, r, n);
     else gin_dot<std::min(3, kv(B)), B>(rows + t, gys, og, w + t, K, r, n);
   }
 }
-typedef void (*gin_tail_fn)(float* const*, const float* const*, int64_t, const float*, int64_t, int64_t, int64_t);
+typedef void (*gin_tail_fn)(float* const*, const float* const*, int64_t, const float*, int64_t, int64_t, int64_t, const float*);
 static const gin_tail_fn GIN_TAIL[8] = {gin_tail<1>, gin_tail<2>, gin_tail<3>, gin_tail<4>, gin_tail<5>, gin_tail<6>, gin_tail<7>, gin_tail<8>};
 '''
 
@@ -413,7 +416,8 @@ void input_grad_rows(at::Tensor gxp, at::Tensor w, at::Tensor gy, int64_t i0, in
                     t = te;
                   }
                   for (int64_t b0 = m / V * V; b0 < m; b0 += 8)   // the images past the last whole vector
-                    GIN_TAIL[std::min<int64_t>(8, m - b0) - 1](rows.data(), gys.data(), g.og, wc, ldw, kc, b0);
+                    GIN_TAIL[std::min<int64_t>(8, m - b0) - 1](rows.data(), gys.data(), g.og, wc, ldw, kc, b0,   // the next position's
+                        !packs && b0 == m / V * V && (i - i0) * g.wo + j + 1 < (i1 - i0) * g.wo ? wc + G * g.og * g.K : nullptr);   // columns
                 }
               }
             }
