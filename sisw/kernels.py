@@ -489,35 +489,34 @@ static void wg_panel(const float* P, const float* gy, int64_t og, int64_t N, flo
 
 # %% ../nbs/02a_kernels.ipynb #3cfbd9f5
 _SOURCE_WEIGHT_GRAD += r'''
-static void position_grad(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
-                          float* P, float* gyp, float* out, bool nt) {   // out (O/G, K): the weight gradient at (i, j) of group gr
+static void pack_position(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
+                          float* P, float* gyp) {        // the transposed patch at (i, j) of group gr, and its output gradient
   patch_rows(g, X, i, j, gr, rows);
   pack_patch(rows, g.K, 0, g.N, P);
   for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N, g.N, gyp + o * g.N);
+}
+static void panels_grad(const Geo& g, const float* P, const float* gyp, int64_t og, float* out, bool nt) {   // out (og, K), panel by panel
   for (int64_t s = 0; s < (g.K + KW - 1) / KW; ++s) {
     const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
     const float* panel = P + s * g.N * KW;
-    if (vecs == WK) wg_panel<WK>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
-    else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
-    else wg_panel<1>(panel, gyp, g.og, g.N, out + s * KW, g.K, taps, nt);
+    if (vecs == WK) wg_panel<WK>(panel, gyp, og, g.N, out + s * KW, g.K, taps, nt);
+    else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp, og, g.N, out + s * KW, g.K, taps, nt);
+    else wg_panel<1>(panel, gyp, og, g.N, out + s * KW, g.K, taps, nt);
   }
+}
+static void position_grad(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
+                          float* P, float* gyp, float* out, bool nt) {   // out (O/G, K): the weight gradient at (i, j) of group gr
+  pack_position(g, X, GY, i, j, gr, rows, P, gyp);
+  panels_grad(g, P, gyp, g.og, out, nt);
 }
 // a small patch (few images): WO rows at a time, every panel, into `stage` (WO x K, in L1), then streamed out to dst;
 // so the streamed stores follow the arithmetic closely, and the buffer never leaves L1
 static void position_grad_rowwise(const Geo& g, const float* X, const float* GY, int64_t i, int64_t j, int64_t gr, const float** rows,
                                   float* P, float* gyp, float* stage, float* dst) {
-  patch_rows(g, X, i, j, gr, rows);
-  pack_patch(rows, g.K, 0, g.N, P);
-  for (int64_t o = 0; o < g.og; ++o) std::copy_n(GY + (((gr * g.og + o) * g.ho + i) * g.wo + j) * g.N, g.N, gyp + o * g.N);
+  pack_position(g, X, GY, i, j, gr, rows, P, gyp);
   for (int64_t o0 = 0; o0 < g.og; o0 += WO) {
     const int64_t r = std::min<int64_t>(WO, g.og - o0);
-    for (int64_t s = 0; s < (g.K + KW - 1) / KW; ++s) {
-      const int64_t taps = std::min<int64_t>(KW, g.K - s * KW), vecs = (taps + V - 1) / V;
-      const float* panel = P + s * g.N * KW;
-      if (vecs == WK) wg_panel<WK>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
-      else if (vecs == 2) wg_panel<(WK > 2 ? 2 : 1)>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
-      else wg_panel<1>(panel, gyp + o0 * g.N, r, g.N, stage + s * KW, g.K, taps, false);
-    }
+    panels_grad(g, P, gyp + o0 * g.N, r, stage, false);
     stream_copy(dst + o0 * g.K, stage, r * g.K);
   }
 }
