@@ -89,12 +89,13 @@ _mix_ways = {}                 # None: both are timed the first time a shape is 
 
 def _mixing_way(key:tuple, ways:dict):
     "The result of `ways[w]()` for the way `w` that `MIX_WAY` names, or that was timed faster for `key` (at first use: both, twice each)."
+    if MIX_WAY not in (None, *ways): raise ValueError(f"MIX_WAY must be None, {' or '.join(map(repr, ways))}; got {MIX_WAY!r}")
     if (w := MIX_WAY or _mix_ways.get(key)) is not None: return ways[w]()
     best = {}
     for w, f in list(ways.items()) * 2:
         t0 = time.perf_counter(); out = f(); best[w] = min(best.get(w, math.inf), time.perf_counter() - t0)
     _mix_ways[key] = min(best, key=best.get)
-    return out                                                 # every way computes the same numbers
+    return out                                                 # every way computes the same numbers, up to rounding
 
 def _block_args(xp:Tensor, weight:Tensor, maps:Tensor, bt:Tensor|None, G:int, o0:int, o1:int) -> tuple:
     "For outputs o0:o1 (whole groups, or any with one group): their input channels, S kernels `(S, O_b, K)`, maps, biases and groups."
@@ -121,11 +122,11 @@ def _grad_inside(mk, xp:Tensor, gy:Tensor, weight:Tensor, maps:Tensor, gW:Tensor
 # %% ../nbs/03_kcp.ipynb #783b1251
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, weight, maps, local_bias, g:Geometry):
+    def forward(ctx, x, weight, maps, local_bias, g:Geometry, keep:bool):
         ho, wo = maps.shape[-2:]
         S, o = weight.shape[:2]; G = g.groups
         bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        xp = to_chwn(x, g.padding, None if keeps(x) else 'xp')
+        xp = to_chwn(x, g.padding, None if keep else 'xp')                          # kept for the backward, or in the workspace
         mk = _mixing_kernels(xp, weight, G)
         def inside():                                                            # mixed inside the kernels, position by position,
             y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
@@ -137,7 +138,7 @@ class _KCPLocal(torch.autograd.Function):
         if mk is None: y = blocks()
         elif len(mk[1]) == 1: y = inside()                                       # the S kernels fit in MIX_BYTES
         else: y = _mixing_way((x.shape, weight.shape, maps.shape, g), dict(inside=inside, blocks=blocks))
-        ctx.save_for_backward(x, weight, maps, xp if keeps(x) else None)
+        ctx.save_for_backward(x, weight, maps, xp if keep else None)
         ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
 
@@ -170,7 +171,7 @@ class _KCPLocal(torch.autograd.Function):
                 mk[0].input_grad_rows(xb, wb, gy[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
-        return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None
+        return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None, None
 
 # %% ../nbs/03_kcp.ipynb #cc753581
 def _mix_weight(cw:Tensor, s:int, G:int) -> Tensor:
@@ -290,7 +291,8 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     if method == 'conv': return _by_conv(x, weight, bias, cw, g)
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
-    return _KCPLocal.apply(x, weight, m, None if bias is None else mix_bias(bias, m), g)
+    b = None if bias is None else mix_bias(bias, m)
+    return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 
 # %% ../nbs/03_kcp.ipynb #07a80b9b
 COMBINING = ('centroids', 'lowrank', 'free', 'input')

@@ -213,9 +213,10 @@ def to_chwn(x:Tensor, # `(N, C, H, W)`
 
 KEEP_BYTES = 2 ** 22           # an input up to this size has its layout kept from the forward for the backward
 
-def keeps(x:Tensor) -> bool:
-    "Whether the layers keep `x`'s layout from the forward for the backward (a small input), rather than lay it out again there."
-    return x.numel() * x.element_size() <= KEEP_BYTES
+def keeps(x:Tensor, *others) -> bool:
+    "Whether a layer keeps `x`'s layout from the forward for the backward: a small input, in a step that records a gradient for `x` or `others`."
+    return (x.numel() * x.element_size() <= KEEP_BYTES and torch.is_grad_enabled()
+            and any(t is not None and t.requires_grad for t in (x, *others)))
 
 def from_chwn(y:Tensor, # `(C, H, W, N)`, any strides
               slot:str, channels_last:bool=False) -> Tensor:
@@ -379,15 +380,15 @@ def _is_channels_last(x:Tensor) -> bool: return not x.is_contiguous() and x.is_c
 
 class _LocalConv2d(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, weight, bias, g:Geometry):
+    def forward(ctx, x, weight, bias, g:Geometry, keep:bool):
         n, c, h, w = x.shape
         ho, wo, o = weight.shape[:3]
         G = g.groups
         wv = weight.contiguous().view(ho, wo * G, o // G, -1)
         bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        xp = to_chwn(x, g.padding, None if keeps(x) else 'xp')
+        xp = to_chwn(x, g.padding, None if keep else 'xp')                          # kept for the backward, or in the workspace
         y = lc_forward(xp, lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
-        ctx.save_for_backward(x, weight, xp if keeps(x) else None)
+        ctx.save_for_backward(x, weight, xp if keep else None)
         ctx.g, ctx.has_bias, ctx.channels_last = g, bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :n], 'out', ctx.channels_last)
 
@@ -407,7 +408,7 @@ class _LocalConv2d(torch.autograd.Function):
         gxp = lc_backward(xp, gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
         t, _, l, _ = g.padding
         gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
-        return gx, gw, gb, None
+        return gx, gw, gb, None, None
 
 # %% ../nbs/02_local.ipynb #003a1d85
 def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
@@ -458,7 +459,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
     if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
-    return _LocalConv2d.apply(x, weight, bias, g)
+    return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))
 
 # %% ../nbs/02_local.ipynb #7d6c7532
 def local_conv2d(x:Tensor, # input `(N, C, H, W)`

@@ -144,27 +144,38 @@ def _set_similarity(self, similarity:str|Callable):
         raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
     self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
 
+def _keeps_maps(self, c:Tensor, m:Tensor) -> bool:
+    "Whether the maps may be kept: a named similarity, on the CPU, nothing needing a gradient, outside every transform and tracer."
+    return (isinstance(self.similarity, str) and c.device.type == 'cpu' and not (c.requires_grad or m.requires_grad)
+            and not (torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.is_inference_mode_enabled()
+                     or torch._C._functorch.peek_interpreter_stack() is not None or torch.autograd.forward_ad._current_level >= 0))
+
 def _kept_maps(self, key:tuple, c:Tensor, m:Tensor) -> Tensor|None:
-    "The maps of the last call, if it had this `key` and the same centroids and matrices (compared by value), and they are unchanged."
+    "A copy of the last call's maps, if it had this `key` and the same centroids and matrices (compared by value)."
     kept = self.__dict__.get('_kept')
-    if kept is None or kept[0] != key: return None
-    _, kc, km, maps, version = kept
-    return maps if maps._version == version and torch.equal(kc, c) and torch.equal(km, m) else None
+    if kept is None or kept[0] != key or not (torch.equal(kept[1], c) and torch.equal(kept[2], m)): return None
+    return kept[3].clone()
 
 def _similarity_forward(self, h:int, w:int) -> Tensor:
-    "The maps `([O,] S, h, w)` for an `h` x `w` output; fixed maps (a named similarity, nothing needing a gradient) are kept for the next call."
+    "The maps `([O,] S, h, w)` for an `h` x `w` output; fixed maps (see `_keeps_maps`) are kept for the next call."
     c, m = self.centroids, self.metric
-    fixed = (isinstance(self.similarity, str) and not (c.requires_grad or m.requires_grad) and c.device.type != 'meta'
-             and not (torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.is_inference_mode_enabled()))
-    key = (h, w, self.similarity, self.normalize, c.device, c.dtype, c.shape, m.shape)
+    fixed, key = _keeps_maps(self, c, m), (h, w, self.similarity, self.normalize, c.dtype, c.shape, m.shape)
     if fixed and (maps := _kept_maps(self, key, c, m)) is not None: return maps
     energy = self.fn(output_grid(h, w, c.device, c.dtype), c, m)
     if not isinstance(energy, Tensor) or tuple(energy.shape) != (*c.shape[:-1], h, w):
         raise ValueError(f"the similarity function {getattr(self.fn, '__name__', self.fn)!r} returned "
                          f"{tuple(energy.shape) if isinstance(energy, Tensor) else type(energy).__name__}; expected energies {(*c.shape[:-1], h, w)}")
     maps = torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy)
-    if fixed: self._kept = (key, c.clone(), m.clone(), maps, maps._version)
+    if fixed: self._kept = (key, c.clone(), m.clone(), maps.clone())
     return maps
+
+def _similarity_apply(self, fn, recurse=True):
+    self.__dict__.pop('_kept', None)                     # kept maps belong to the old device and dtype
+    return nn.Module._apply(self, fn, recurse)
+
+def _similarity_getstate(self) -> dict:
+    state = nn.Module.__getstate__(self); state.pop('_kept', None)   # copies and pickles make their maps afresh
+    return state
 
 def _similarity_extra_repr(self) -> str:
     s = f"n_centroids={self.n_centroids}, similarity={getattr(self.similarity, '__name__', self.similarity)!r}"
@@ -175,6 +186,7 @@ def _similarity_extra_repr(self) -> str:
 
 SimilarityMaps.n_centroids = property(_n_centroids)
 SimilarityMaps.set_similarity, SimilarityMaps.forward, SimilarityMaps.extra_repr = _set_similarity, _similarity_forward, _similarity_extra_repr
+SimilarityMaps._apply, SimilarityMaps.__getstate__ = _similarity_apply, _similarity_getstate
 
 # %% ../nbs/00_similarity.ipynb #05626124
 def resample(t:Tensor, # values on an axis of `t.shape[dim]` points spanning [0, 1]
