@@ -576,6 +576,30 @@ static void unmix_rows(const Mix& m, const int64_t* l, int64_t K, const float* g
     for (int p = 0; p < P; ++p) { float t[V]; st(t, d[p]); float sum = 0.f; for (int e = 0; e < V; ++e) sum += t[e]; gm[s * m.L + l[p]] = sum; }
   }
 }
+// more positions than MIXP, up to UNMIXP (small kernels, no maps' gradient): the sums of up to 8 of the S kernels held in
+// registers over all of them, so that acc is read and written once per P positions
+constexpr int UNMIXP = 16;
+static void unmix_many(const Mix& m, const int64_t* l, int64_t P, int64_t K, const float* gw, int64_t pst, float* acc) {
+  float c[UNMIXP][64];
+  const int64_t ss = m.O * K;
+  for (int64_t o = 0; o < m.O; ++o) {
+    for (int64_t p = 0; p < P; ++p) weights_at<1>(m, o, l + p, c + p);
+    for (int64_t k = 0; k < K; k += V) {
+      const int n = std::min<int64_t>(V, K - k);
+      for (int64_t s0 = 0; s0 < m.S; s0 += 8) {
+        const int sb = std::min<int64_t>(8, m.S - s0);
+        float* a0 = acc + s0 * ss + o * K + k;
+        vf a[8];
+        _Pragma("GCC unroll 8") for (int s = 0; s < 8; ++s) if (s < sb) a[s] = n == V ? ld(a0 + s * ss) : ld_part(a0 + s * ss, n);
+        for (int64_t p = 0; p < P; ++p) {
+          const vf gv = n == V ? ld(gw + p * pst + o * K + k) : ld_part(gw + p * pst + o * K + k, n);
+          _Pragma("GCC unroll 8") for (int s = 0; s < 8; ++s) if (s < sb) a[s] += splat(c[p][s0 + s]) * gv;
+        }
+        _Pragma("GCC unroll 8") for (int s = 0; s < 8; ++s) if (s < sb) { if (n == V) st(a0 + s * ss, a[s]); else st_part(a0 + s * ss, a[s], n); }
+      }
+    }
+  }
+}
 typedef void (*unmix_fn)(const Mix&, const int64_t*, int64_t, const float*, int64_t, float*, float*);
 static const unmix_fn UNMIX[MIXP] = {unmix_rows<1>, unmix_rows<2>, unmix_rows<3>, unmix_rows<4>};
 void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor maps, at::Tensor gw, c10::optional<at::Tensor> gmaps,
@@ -588,7 +612,8 @@ void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor ma
   TORCH_CHECK(!gmaps || (!mx.per_filter && gmaps->numel() == mx.S * mx.L), "gmaps must be (S, H_out, W_out), for shared maps");
   const float* X = xp.data_ptr<float>(); const float* GY = gy.data_ptr<float>(); float* GW = gw.data_ptr<float>();
   float* GM = gmaps ? gmaps->data_ptr<float>() : nullptr;
-  const int64_t SOK = mx.S * mx.O * g.K, T = at::get_num_threads(), P = mixed_together(mx, g.og, g.K);
+  const int64_t SOK = mx.S * mx.O * g.K, T = at::get_num_threads(), fit = std::max<int64_t>(1, MIXB / (g.og * g.K * 4));
+  const int64_t P = !GM && fit >= 2 * MIXP ? std::min<int64_t>(UNMIXP, fit) : mixed_together(mx, g.og, g.K);   // positions reduced together
   std::unique_ptr<float[]> accs(new float[T * SOK]);   // each thread's own sums of the S kernels' gradient,
   std::vector<char> used(T, 0);                          // zeroed by the thread when it first works
   at::parallel_for(0, mx.L, 1, [&](int64_t q0, int64_t q1) {
@@ -598,12 +623,12 @@ void weight_grad_mixed(at::Tensor xp, at::Tensor gy, at::Tensor w, at::Tensor ma
     std::vector<const float*> rows(g.K); std::vector<float> Pk((g.K + KW - 1) / KW * g.N * KW), gyp(g.og * g.N), stage(P * g.og * g.K);
     for (int64_t q = q0, cnt; q < q1; q += cnt) {      // a few positions' gradients in cache, then reduced together
       cnt = std::min(P, q1 - q);
-      int64_t ls[MIXP];
+      int64_t ls[UNMIXP];
       for (int64_t e = 0; e < cnt; ++e) {
         ls[e] = q + e;
         position_grad(g, X, GY, (q + e) / g.wo, (q + e) % g.wo, 0, rows.data(), Pk.data(), gyp.data(), stage.data() + e * g.og * g.K, false);
       }
-      UNMIX[cnt - 1](mx, ls, g.K, stage.data(), g.og * g.K, acc, GM);
+      if (P > MIXP) unmix_many(mx, ls, cnt, g.K, stage.data(), g.og * g.K, acc); else UNMIX[cnt - 1](mx, ls, g.K, stage.data(), g.og * g.K, acc, GM);
     }
   });
   at::parallel_for(0, SOK, 4096, [&](int64_t a, int64_t b) {
