@@ -127,7 +127,7 @@ class _KCPLocal(torch.autograd.Function):
         S, o = weight.shape[:2]; G = g.groups
         bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
         xp = to_chwn(x, g.padding, None if keep else 'xp')                          # kept for the backward, or in the workspace
-        mk = _mixing_kernels(xp, weight, G)
+        mk, key = _mixing_kernels(xp, weight, G), (x.shape, weight.shape, maps.shape, g)   # key: the shapes' timed way
         def inside():                                                            # mixed inside the kernels, position by position,
             y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
             for o0, o1 in mk[1]:                                                 # a block of outputs at a time
@@ -137,9 +137,9 @@ class _KCPLocal(torch.autograd.Function):
         blocks = lambda: lc_forward(xp, _block_mixer(weight.contiguous(), maps.contiguous(), G)[0], bt, g, (ho, wo), o)
         if mk is None: y = blocks()
         elif len(mk[1]) == 1: y = inside()                                       # the S kernels fit in MIX_BYTES
-        else: y = _mixing_way((x.shape, weight.shape, maps.shape, g), dict(inside=inside, blocks=blocks))
+        else: y = _mixing_way(key, dict(inside=inside, blocks=blocks))
         ctx.save_for_backward(x, weight, maps, xp if keep else None)
-        ctx.g, ctx.has_bias, ctx.channels_last = g, local_bias is not None, _is_channels_last(x)
+        ctx.g, ctx.key, ctx.has_bias, ctx.channels_last = g, key, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
 
     @staticmethod
@@ -155,7 +155,7 @@ class _KCPLocal(torch.autograd.Function):
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        mk, key = _mixing_kernels(xp, weight, g.groups), (x.shape, weight.shape, maps.shape, g)
+        mk, key = _mixing_kernels(xp, weight, g.groups), ctx.key
         if mk is not None and len(mk[1]) > 1 and (MIX_WAY or _mix_ways.get(key)) == 'blocks': mk = None
         inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
         inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 
-from .similarity import as_pair
+from .similarity import as_pair, _transforming
 from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
@@ -423,10 +423,7 @@ def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometr
 
 def _use_reference(*tensors) -> bool:
     "Whether a transform, a tracer or a meta tensor needs the composite path."
-    return (torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
-            or torch._C._functorch.peek_interpreter_stack() is not None
-            or torch.autograd.forward_ad._current_level >= 0
-            or any(t is not None and t.device.type == 'meta' for t in tensors))
+    return _transforming() or any(t is not None and t.device.type == 'meta' for t in tensors)
 
 # %% ../nbs/02_local.ipynb #dd328ce8
 def _autocast_dtype(device_type:str):

@@ -144,11 +144,15 @@ def _set_similarity(self, similarity:str|Callable):
         raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
     self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
 
+def _transforming() -> bool:
+    "Whether a tracer, `torch.compile`, ONNX export, a `torch.func` transform or forward-mode AD is running."
+    return (torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+            or torch._C._functorch.peek_interpreter_stack() is not None or torch.autograd.forward_ad._current_level >= 0)
+
 def _keeps_maps(self, c:Tensor, m:Tensor) -> bool:
-    "Whether the maps may be kept: a named similarity, on the CPU, nothing needing a gradient, outside every transform and tracer."
+    "Whether the maps may be kept: a named similarity, on the CPU, nothing needing a gradient, outside every transform, tracer and inference mode."
     return (isinstance(self.similarity, str) and c.device.type == 'cpu' and not (c.requires_grad or m.requires_grad)
-            and not (torch.jit.is_tracing() or torch.compiler.is_compiling() or torch.is_inference_mode_enabled()
-                     or torch._C._functorch.peek_interpreter_stack() is not None or torch.autograd.forward_ad._current_level >= 0))
+            and not (_transforming() or torch.is_inference_mode_enabled()))
 
 def _kept_maps(self, key:tuple, c:Tensor, m:Tensor) -> Tensor|None:
     "A copy of the last call's maps, if it had this `key` and the same centroids and matrices (compared by value)."
