@@ -13,8 +13,8 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['SIMILARITIES', 'SHARPNESS', 'as_pair', 'output_grid', 'grid_centroids', 'random_centroids', 'squared_distance',
-           'log_distance', 'log1p_distance', 'default_metric', 'SimilarityMaps', 'resample', 'LowRankMaps', 'FreeMaps',
-           'InputMaps', 'centroid_colors', 'centroid_image', 'show_similarity', 'fit_maps']
+           'log_distance', 'log1p_distance', 'default_metric', 'flush_tails', 'SimilarityMaps', 'resample',
+           'LowRankMaps', 'FreeMaps', 'InputMaps', 'centroid_colors', 'centroid_image', 'show_similarity', 'fit_maps']
 
 # %% ../nbs/00_similarity.ipynb #66c1dd0e
 def as_pair(value, # an int or a pair of ints
@@ -94,6 +94,12 @@ def default_metric(centroid_grid:tuple[int, int]|None=None, # the grid (R, C), o
     else: r = c = math.sqrt(n_centroids) + 1
     return torch.diag(torch.tensor([SHARPNESS * r, SHARPNESS * c], device=device, dtype=dtype or torch.get_default_dtype()))
 
+# %% ../nbs/00_similarity.ipynb #a257e87d
+def flush_tails(maps:Tensor) -> Tensor:
+    "`maps` (weights from an exponential, >= 0) with every value below tiny / eps of float32 (of float64 for float64 maps) set to 0."
+    f = torch.finfo(torch.float64 if maps.dtype == torch.float64 else torch.float32)
+    return maps.masked_fill(maps < f.tiny / f.eps, 0)
+
 # %% ../nbs/00_similarity.ipynb #a208d175
 def _check_scale(scale):
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0):
@@ -169,7 +175,7 @@ def _similarity_forward(self, h:int, w:int) -> Tensor:
     if not isinstance(energy, Tensor) or tuple(energy.shape) != (*c.shape[:-1], h, w):
         raise ValueError(f"the similarity function {getattr(self.fn, '__name__', self.fn)!r} returned "
                          f"{tuple(energy.shape) if isinstance(energy, Tensor) else type(energy).__name__}; expected energies {(*c.shape[:-1], h, w)}")
-    maps = torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy)
+    maps = flush_tails(torch.softmax(-energy, -3) if self.normalize else torch.exp(-energy))
     if fixed: self._kept = (key, c.clone(), m.clone(), maps.clone())
     return maps
 
@@ -231,7 +237,7 @@ class LowRankMaps(nn.Module):
     def forward(self, h:int, w:int) -> Tensor:
         h, w = as_pair((h, w), 'output size', 1)
         logits = resample(self.rows, h, -1)[..., :, None] + resample(self.cols, w, -1)[..., None, :]
-        return torch.softmax(logits, -3) if self.normalize else logits
+        return flush_tails(torch.softmax(logits, -3)) if self.normalize else logits
 
 # %% ../nbs/00_similarity.ipynb #928d4dca
 class FreeMaps(nn.Module):
@@ -249,7 +255,7 @@ class FreeMaps(nn.Module):
     def forward(self, h:int, w:int) -> Tensor:
         h, w = as_pair((h, w), 'output size', 1)
         logits = resample(resample(self.logits, h, -2), w, -1)
-        return torch.softmax(logits, -3) if self.normalize else logits
+        return flush_tails(torch.softmax(logits, -3)) if self.normalize else logits
 
 # %% ../nbs/00_similarity.ipynb #1daf3a94
 class InputMaps(nn.Module):
@@ -274,7 +280,7 @@ class InputMaps(nn.Module):
         feats += [c(z) if d < min(z.shape[-2:]) else torch.zeros_like(z) for c, d in zip(self.context, self.dilations)]
         feats = [F.interpolate(f, size=size, mode='bilinear', align_corners=True) if f.shape[-2:] != size else f for f in feats]
         logits = self.project(torch.cat(feats, 1))
-        return torch.softmax(logits, 1) if self.normalize else logits + 1 / logits.shape[1]
+        return flush_tails(torch.softmax(logits, 1)) if self.normalize else logits + 1 / logits.shape[1]
 
 # %% ../nbs/00_similarity.ipynb #18a264f9
 def centroid_colors(n:int) -> Tensor:
