@@ -174,19 +174,18 @@ class _KCPLocal(torch.autograd.Function):
         return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None, None
 
 # %% ../nbs/03_kcp.ipynb #cc753581
-def _mix_weight(cw:Tensor, s:int, G:int) -> Tensor:
-    "Kernel `s`'s weights from `cw` `(N|1, S, O|1, H, W)`, shaped to broadcast against `(N, G, O/G, H, W)`."
-    m = cw[:, s]
-    return m[:, None] if m.shape[1] == 1 else m.unflatten(1, (G, -1))
+def _mix_weights(cw:Tensor, G:int) -> Tensor:
+    "The S kernels' weights from `cw` `(N|1, S, O|1, H, W)`, shaped to broadcast against `(N, G, S, O/G, H, W)`."
+    return cw.unsqueeze(1) if cw.shape[2] == 1 else cw.unflatten(2, (G, -1)).transpose(1, 2)
 
 class _Mix(torch.autograd.Function):
     "out = sum_s y[:, :, s] * weights_s, for y `(N, G, S, O/G, H, W)`."
     @staticmethod
     def forward(ctx, y, cw):
         n, G, S, og, h, w = y.shape
-        out = fresh('mix', (n, G, og, h, w), y)
-        torch.mul(y[:, :, 0], _mix_weight(cw, 0, G), out=out)
-        for s in range(1, S): out.addcmul_(y[:, :, s], _mix_weight(cw, s, G))
+        out, m = fresh('mix', (n, G, og, h, w), y), _mix_weights(cw, G)
+        torch.mul(y[:, :, 0], m[:, :, 0], out=out)
+        for s in range(1, S): out.addcmul_(y[:, :, s], m[:, :, s])
         ctx.save_for_backward(y, cw)
         return out
 
@@ -195,13 +194,12 @@ class _Mix(torch.autograd.Function):
     def backward(ctx, g):
         y, cw = ctx.saved_tensors
         G, S = y.shape[1:3]
-        gy = fresh('gmix', y.shape, y) if ctx.needs_input_grad[0] else None
+        m = _mix_weights(cw, G)
+        gy = torch.mul(g.unsqueeze(2), m, out=fresh('gmix', y.shape, y)) if ctx.needs_input_grad[0] else None   # all S at once
         gcw = torch.empty_like(cw) if ctx.needs_input_grad[1] else None
         tmp = scratch('mixtmp', g.numel(), g).view(g.shape) if gcw is not None else None
         for s in range(S):
-            m = _mix_weight(cw, s, G)
-            if gy is not None: torch.mul(g, m, out=gy[:, :, s])
-            if gcw is not None: gcw[:, s] = torch.mul(y[:, :, s], g, out=tmp).sum_to_size(m.shape).view(gcw[:, s].shape)
+            if gcw is not None: gcw[:, s] = torch.mul(y[:, :, s], g, out=tmp).sum_to_size(m[:, :, s].shape).view(gcw[:, s].shape)
         return gy, gcw
 
 # %% ../nbs/03_kcp.ipynb #cd649a36
@@ -216,7 +214,7 @@ def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -
     bt = None if bias is None else bias.view(S, G, og).transpose(0, 1).reshape(-1)
     y = F.conv2d(x, wt, bt, g.stride, (t, l), g.dilation, G)
     y = y.view(y.shape[0], G, S, og, *y.shape[-2:])
-    if _use_reference(x, weight, cw): return (y * torch.stack([_mix_weight(cw, s, G) for s in range(S)], 2)).sum(2).flatten(1, 2)
+    if _use_reference(x, weight, cw): return (y * _mix_weights(cw, G)).sum(2).flatten(1, 2)
     return _Mix.apply(y, cw).flatten(1, 2)
 
 # %% ../nbs/03_kcp.ipynb #ce3c0ca3
