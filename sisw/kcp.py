@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_kcp.ipynb #cc2dab34
 from __future__ import annotations
-import math, time
+import math
 from typing import Callable
 
 import torch
@@ -13,7 +13,7 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype)
+                        _is_channels_last, _use_reference, _autocast_dtype, _timed)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
@@ -90,26 +90,20 @@ _mix_ways = {}                 # None: both are timed the first time a shape is 
 def _mixing_way(key:tuple, ways:dict):
     "The result of `ways[w]()` for the way `w` that `MIX_WAY` names, or that was timed faster for `key` (at first use: both, twice each)."
     if MIX_WAY not in (None, *ways): raise ValueError(f"MIX_WAY must be None, {' or '.join(map(repr, ways))}; got {MIX_WAY!r}")
-    if (w := MIX_WAY or _mix_ways.get(key)) is not None: return ways[w]()
-    best = {}
-    for w, f in list(ways.items()) * 2:
-        t0 = time.perf_counter(); out = f(); best[w] = min(best.get(w, math.inf), time.perf_counter() - t0)
-    _mix_ways[key] = min(best, key=best.get)
-    return out                                                 # every way computes the same numbers, up to rounding
+    return _timed(_mix_ways, key, MIX_WAY, ways)
 
 def _block_args(xp:Tensor, weight:Tensor, maps:Tensor, bt:Tensor|None, G:int, o0:int, o1:int) -> tuple:
     "For outputs o0:o1 (whole groups, or any with one group): their input channels, S kernels `(S, O_b, K)`, maps, biases and groups."
     S, o = weight.shape[:2]; og, cg = o // G, xp.shape[0] // G
     g0, g1 = o0 // og, -(-o1 // og)
-    b = None if bt is None else bt.view(bt.shape[0], -1, G, og)[:, :, g0:g1, o0 - g0 * og:o1 - (g1 - 1) * og].reshape(-1, (o1 - o0) // (g1 - g0))
+    b = None if bt is None else bt.view(bt.shape[0], -1, o)[..., o0:o1].reshape(-1, (o1 - o0) // (g1 - g0))   # outputs o0:o1 are adjacent
     return (xp[g0 * cg:g1 * cg], weight[:, o0:o1].reshape(S, o1 - o0, -1).contiguous(),
             (maps[o0:o1] if maps.dim() == 4 else maps).contiguous(), b if b is None else b.contiguous(), g1 - g0)
 
 # %% ../nbs/03_kcp.ipynb #c839bb99
 def _grad_inside(mk, xp:Tensor, gy:Tensor, weight:Tensor, maps:Tensor, gW:Tensor, gM:Tensor|None, args):
     "One group: the S kernels' gradient `gW` `(S, O, K)` (and the shared maps' `gM`), reduced inside the kernels `mk[0]` by `mk[1]`'s blocks of outputs."
-    kern, blocks = mk
-    gW.zero_()
+    kern, blocks = mk                            # gW: zeros, or every block's part written below
     if len(blocks) == 1:
         return kern.weight_grad_mixed(xp, gy, weight.reshape(gW.shape), maps.contiguous(), gW, None if gM is None else gM.view(maps.shape), *args)
     for o0, o1 in blocks:                       # each block's sums in its own buffers, its maps' gradient added up
@@ -139,6 +133,7 @@ class _KCPLocal(torch.autograd.Function):
         elif len(mk[1]) == 1: y = inside()                                       # the S kernels fit in MIX_BYTES
         else: y = _mixing_way(key, dict(inside=inside, blocks=blocks))
         ctx.save_for_backward(x, weight, maps, xp if keep else None)
+        ctx.mk = mk if mk is not None and (len(mk[1]) == 1 or (MIX_WAY or _mix_ways[key]) == 'inside') else None   # the way taken
         ctx.g, ctx.key, ctx.has_bias, ctx.channels_last = g, key, local_bias is not None, _is_channels_last(x)
         return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
 
@@ -155,15 +150,14 @@ class _KCPLocal(torch.autograd.Function):
         gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
         gb = gy.sum(-1) if ctx.has_bias and need_b else None
         xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        mk, key = _mixing_kernels(xp, weight, g.groups), ctx.key
-        if mk is not None and len(mk[1]) > 1 and (MIX_WAY or _mix_ways.get(key)) == 'blocks': mk = None
+        mk, key = ctx.mk, ctx.key                                                 # the forward's way: the input gradient follows it
         inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
         inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
                     and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too,
         w_inside = lambda: _grad_inside(mk, xp, gy, weight, maps, gW, gM, g.kernel_args[:-1])
         w_blocks = lambda: (gW.zero_(), lc_backward(xp, gy, weights, sink, g, False))
         if inside_w: w_inside() if len(mk[1]) == 1 else _mixing_way(('weight',) + key, dict(inside=w_inside, blocks=w_blocks))  # or timed
-        gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
+        if not (inside_w and (inside_x or not need_x)): gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
         if inside_x:                                                             # the input gradient of kernels mixed inside
             gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
             for o0, o1 in mk[1]:

@@ -177,13 +177,18 @@ def _tiles_then_rows(y:Tensor, out:Tensor, slot:str):
 LAYOUT_PASSES = 0              # the layout changes on the CPU: 1 or 2 passes, or 0 to time both the first time a shape is met
 _chosen_passes = {}
 
+def _timed(chosen:dict, key, fixed, ways:dict):
+    "`ways[w]()` for the way `w` that `fixed` names, else the one timed faster for `key` (kept in `chosen`); at first use each runs twice."
+    if (w := fixed or chosen.get(key)) is not None: return ways[w]()
+    best = {}
+    for w, f in list(ways.items()) * 2:                          # twice each: a first run may fault in fresh memory
+        t0 = time.perf_counter(); out = f(); best[w] = min(best.get(w, math.inf), time.perf_counter() - t0)
+    chosen[key] = min(best, key=best.get)
+    return out                                                    # every way computes the same numbers
+
 def _by_passes(key:tuple, one, two):
     "Call `one` or `two`, which write the same result: as `LAYOUT_PASSES` says, or the faster for `key`, timed at first use."
-    if LAYOUT_PASSES or key in _chosen_passes: return (one, two)[(LAYOUT_PASSES or _chosen_passes[key]) - 1]()
-    best = {}
-    for p, f in ((1, one), (2, two), (1, one), (2, two)):       # twice each: a first run may fault in fresh memory
-        t0 = time.perf_counter(); f(); best[p] = min(best.get(p, math.inf), time.perf_counter() - t0)
-    _chosen_passes[key] = min(best, key=best.get)
+    return _timed(_chosen_passes, key, LAYOUT_PASSES, {1: one, 2: two})
 
 # %% ../nbs/02_local.ipynb #b09d4df3
 KERNEL_BY_TAPS = 8             # up to this many images the compiled kernels run by taps, on the batch as it is
