@@ -4,22 +4,24 @@
 
 # %% ../nbs/04_benchmark.ipynb #c65dcba4
 from __future__ import annotations
-import contextlib, os, random, statistics, sys, time
+import contextlib, json, os, random, statistics, sys, time
+from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
 import torch
 from torch import nn, Tensor
 from fastcore.script import call_parse
 
-from .local import LocallyConnected2d, clear_workspace
+import sisw.local as _local
+from .local import LocallyConnected2d, clear_workspace, DEVICE_PATHS
 from .kernels import kernels_apply
 from .kcp import KCPConv2d, kcp_method, kcp_cost
 from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broadcast_local_conv2d, einsum_local_conv2d, bmm_local_conv2d
 from .cli import parse_cli
 
 # %% auto #0
-__all__ = ['SUITE', 'peak_memory', 'Shape', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark', 'format_table',
-           'format_choices', 'sisw_bench', 'main', 'step_parts']
+__all__ = ['SUITE', 'TF32', 'peak_memory', 'Shape', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark', 'format_table',
+           'format_choices', 'tf32_mode', 'check_save', 'save_rows', 'load_rows', 'sisw_bench', 'main', 'step_parts']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -170,7 +172,8 @@ def run_benchmark(shapes:Sequence[Shape]=SUITE, n_centroids:Sequence[int]=(4, 9)
         rows += [row(name, name) for name in layers]
         for S in n_centroids:
             compiled = kernels_apply(device, torch.float32)
-            choice = kcp_method(shape.batch, shape.c_in, shape.c_out, shape.size, shape.out_size, (shape.k,) * 2, shape.groups, S, compiled=compiled)
+            choice = kcp_method(shape.batch, shape.c_in, shape.c_out, shape.size, shape.out_size, (shape.k,) * 2, shape.groups, S,
+                                compiled=compiled, device_type=torch.device(device).type)
             ms = {m: statistics.median(times[f'KCPConv2d S={S} {m}']) * 1e3 for m in ('conv', 'local')}
             rows.append(row(f'KCPConv2d S={S} auto', f'KCPConv2d S={S} {choice}', choice=choice, over_best=ms[choice] / min(ms.values())))
     return rows
@@ -213,6 +216,44 @@ def _parse_shapes(shapes:str, batch:int) -> tuple[Shape, ...]:
         raise ValueError(f"shapes must be space-separated c_in,c_out,size,k[,stride[,groups[,dilation]]] with the kernel fitting the input, "
                          f"e.g. '1,24,28,7 24,48,14,5'; got {shapes!r}") from None
 
+# %% ../nbs/04_benchmark.ipynb #7a21979a
+TF32 = ('default', 'on', 'off')
+
+def _tf32_flags() -> list[tuple[object, str, object]]:
+    "(object, attribute, value for 'on'/'off') of the two TF32 switches: torch's newer precision names where it has them."
+    conv, mm = getattr(torch.backends.cudnn, 'conv', None), torch.backends.cuda.matmul
+    if conv is not None and hasattr(conv, 'fp32_precision'): return [(conv, 'fp32_precision', ('tf32', 'ieee')), (mm, 'fp32_precision', ('tf32', 'ieee'))]
+    return [(torch.backends.cudnn, 'allow_tf32', (True, False)), (mm, 'allow_tf32', (True, False))]
+
+@contextlib.contextmanager
+def tf32_mode(mode:str): # 'default' (no change), 'on' or 'off'
+    "TF32 in cuDNN's convolutions and cuBLAS's products, as `mode` says, restored afterwards."
+    flags = _tf32_flags()
+    saved = [getattr(o, a) for o, a, _ in flags]
+    if mode != 'default':
+        for o, a, v in flags: setattr(o, a, v[mode == 'off'])
+    try: yield
+    finally:
+        for (o, a, _), v in zip(flags, saved): setattr(o, a, v)
+
+# %% ../nbs/04_benchmark.ipynb #f1a3afeb
+def check_save(path:str):
+    "Raise a ValueError unless `path` is empty (no file) or a file that can be written: its folder exists, and it is not a folder."
+    if not path: return
+    p = Path(path)
+    if p.is_dir(): raise ValueError(f"save must be a file to write; got {path!r}, which is a folder")
+    if not p.parent.is_dir(): raise ValueError(f"save's folder must exist; got {path!r}, and {str(p.parent)!r} is not a folder")
+
+def save_rows(path:str, title:str, rows:list[dict]):
+    "Write `rows` and `title` to the JSON file `path`, whole: into a temporary file beside it, then renamed."
+    tmp = Path(path).with_name(Path(path).name + '.tmp')
+    tmp.write_text(json.dumps(dict(title=title, rows=rows), indent=1)); os.replace(tmp, path)
+
+def load_rows(path:str) -> tuple[str, list[dict]]:
+    "The title and rows that `save_rows` wrote to `path`."
+    d = json.loads(Path(path).read_text())
+    return d['title'], d['rows']
+
 # %% ../nbs/04_benchmark.ipynb #625bd456
 @call_parse
 def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of --shapes
@@ -225,14 +266,23 @@ def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of -
                no_baselines:bool=False, # with --shapes: leave out the dense 6-D weight and the broadcast product
                no_peers:bool=False, # leave out the published formulations that run at every shape
                modes:bool=False, # also KCP layers with the other combining weights (per filter, lowrank, free, input) at the largest S
+               tf32:str='default', # on CUDA, TF32 in cuDNN's convolutions and cuBLAS's products: 'default' (as torch has them), 'on' or 'off'
+               device_path:str='auto', # on CUDA, the locally connected product's path: 'auto', 'core' or 'composite' (sisw.local.DEVICE_PATH)
+               save:str='', # also write the rows and the run's settings to this JSON file
               ):
     "Time forward + backward of sisw's layers against nn.Conv2d and the published formulations, side by side in one process."
     if threads: torch.set_num_threads(threads)
     todo = SUITE if suite else _parse_shapes(shapes, batch_size)
-    rows = run_benchmark(todo, tuple(n_centroids), rounds, not no_peers, not (suite or no_baselines), device, sys.stderr.isatty(), modes)
+    saved, _local.DEVICE_PATH = _local.DEVICE_PATH, device_path
+    try:
+        with tf32_mode(tf32):
+            rows = run_benchmark(todo, tuple(n_centroids), rounds, not no_peers, not (suite or no_baselines), device, sys.stderr.isatty(), modes)
+    finally: _local.DEVICE_PATH = saved
     name = torch.cuda.get_device_name() if device == 'cuda' else f"CPU, {torch.get_num_threads()} threads"
-    print(f"sisw_bench: {'the suite' if suite else f'batch {batch_size}'}, S={','.join(map(str, n_centroids))}, {rounds} rounds, {name}, torch {torch.__version__}")
-    print(format_table(rows)); print(); print(format_choices(rows))
+    title = (f"sisw_bench: {'the suite' if suite else f'batch {batch_size}'}, S={','.join(map(str, n_centroids))}, {rounds} rounds, {name}"
+             f"{f', TF32 {tf32}, path {device_path}' if device == 'cuda' else ''}, torch {torch.__version__}")
+    print(title); print(format_table(rows)); print(); print(format_choices(rows))
+    if save: save_rows(save, title, rows)
 
 # %% ../nbs/04_benchmark.ipynb #86163c75
 def main(argv:list[str]|None=None, # command line, program name first; `sys.argv` by default
@@ -245,7 +295,9 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
         if args[k] < 1: parser.error(f"{k} must be a positive integer, got {args[k]}")
     if args['threads'] < 0: parser.error(f"threads must be 0 (torch's default) or a positive integer, got {args['threads']}")
     if any(s < 1 for s in args['n_centroids']): parser.error(f"n_centroids must be positive integers, got {' '.join(map(str, args['n_centroids']))}")
-    try: _parse_shapes(args['shapes'], args['batch_size'])
+    if args['tf32'] not in TF32: parser.error(f"tf32 must be one of {', '.join(TF32)}; got {args['tf32']!r}")
+    if args['device_path'] not in DEVICE_PATHS: parser.error(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {args['device_path']!r}")
+    try: _parse_shapes(args['shapes'], args['batch_size']); check_save(args['save'])
     except ValueError as e: parser.error(str(e))     # one line and exit code 2, as for any bad option
     sisw_bench.__wrapped__(**args)
 

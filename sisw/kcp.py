@@ -13,13 +13,13 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, _timed)
+                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _reference_local_conv2d)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
 # %% auto #0
-__all__ = ['MIX_BYTES', 'MIX_WAY', 'KCP_METHODS', 'RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost', 'kcp_method',
-           'kcp_conv2d', 'KCPConv2d', 'local_kernel_image']
+__all__ = ['MIX_BYTES', 'MIX_WAY', 'KCP_METHODS', 'RATES', 'DEVICE_RATES', 'COMBINING', 'mix_kernels', 'mix_bias', 'kcp_cost',
+           'kcp_method', 'kcp_conv2d', 'KCPConv2d', 'local_kernel_image']
 
 # %% ../nbs/03_kcp.ipynb #cdae8cc7
 def _shared(maps:Tensor) -> bool: return maps.dim() == 3
@@ -208,17 +208,29 @@ def _by_conv(x:Tensor, weight:Tensor, bias:Tensor|None, cw:Tensor, g:Geometry) -
     bt = None if bias is None else bias.view(S, G, og).transpose(0, 1).reshape(-1)
     y = F.conv2d(x, wt, bt, g.stride, (t, l), g.dilation, G)
     y = y.view(y.shape[0], G, S, og, *y.shape[-2:])
-    if _use_reference(x, weight, cw): return (y * _mix_weights(cw, G)).sum(2).flatten(1, 2)
+    if _use_reference(x, weight, cw) or _composite_on(x, 0):      # off the CPU: two kernels at any size, where _Mix launches S
+        return (y * _mix_weights(cw, G)).sum(2).flatten(1, 2)
     return _Mix.apply(y, cw).flatten(1, 2)
 
 # %% ../nbs/03_kcp.ipynb #ce3c0ca3
 KCP_METHODS = ('auto', 'conv', 'local')
 RATES = dict(conv=5.0e10, bmm=4.0e10, bmm_half_batch=16., mix=1.0e10, mix_pairs=4, mix_inside=5.0e10, copy=2.0e9)   # multiply-adds/s, a batch size, pairs, bytes/s
 
+DEVICE_RATES = dict(conv=2.85e13, bmm=1.62e13, copy=1.0e12,                 # multiply-adds/s (TF32 convolution, float32 bmm), bytes/s
+                    step_conv=1.13e-3, step_composite=1.75e-3, step_core=2.27e-3)   # seconds a step: kernel launches
+
+def _device_cost(method:str, n:int, o:int, L:int, K:int, S:int, element_size:int, device_type:str) -> float:
+    "Estimated seconds for forward + backward off the CPU: a fixed time a step for the kernels launched, the multiply-adds, the bytes."
+    R, macs = DEVICE_RATES, n * L * o * K
+    if method == 'conv': return R['step_conv'] + 3 * S * macs / R['conv'] + 4 * S * n * o * L * element_size / R['copy']
+    step = R['step_composite'] if composite_path(device_type, macs) else R['step_core']
+    return step + 3 * macs / R['bmm'] + (3 * L * o * K + 4 * n * K * L + 4 * n * o * L) * element_size / R['copy']   # kernels, patches, outputs
+
 def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:tuple[int, int], kernel_size:tuple[int, int],
-             groups:int, S:int, element_size:int=4, compiled:bool=False) -> float:
-    "Estimated seconds for forward + backward of a KCP layer by `method` ('conv' or 'local'); `compiled`: the core's compiled kernels run."
+             groups:int, S:int, element_size:int=4, compiled:bool=False, device_type:str='cpu') -> float:
+    "Estimated seconds for forward + backward of a KCP layer by `method` ('conv' or 'local') on `device_type`; `compiled`: the core's compiled kernels run."
     L, K = out_size[0] * out_size[1], c // groups * kernel_size[0] * kernel_size[1]
+    if device_type != 'cpu': return _device_cost(method, n, o, L, K, S, element_size, device_type)
     macs = 3 * n * L * o * K
     if method == 'conv': return S * macs / RATES['conv'] + 3 * S * n * o * L * element_size / RATES['copy']
     gathers = 0 if compiled else 2                              # the compiled products read the patches in place
@@ -230,9 +242,10 @@ def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:
     mixing = (3 if reduced else 2) * L * S * o * K / RATES['mix_inside'] + (0 if reduced else written) if inside else 3 * written
     return macs / (RATES['bmm'] * n / (n + RATES['bmm_half_batch'])) + mixing + moved / RATES['copy']
 
-def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False) -> str:
+def kcp_method(n:int, c:int, o:int, in_size, out_size, kernel_size, groups:int, S:int, element_size:int=4, compiled:bool=False,
+               device_type:str='cpu') -> str:
     "The method `kcp_cost` estimates to be faster: 'conv' or 'local'."
-    args = (n, c, o, in_size, out_size, kernel_size, groups, S, element_size, compiled)
+    args = (n, c, o, in_size, out_size, kernel_size, groups, S, element_size, compiled, device_type)
     return 'local' if kcp_cost('local', *args) < kcp_cost('conv', *args) else 'conv'
 
 # %% ../nbs/03_kcp.ipynb #9d72f86d
@@ -279,11 +292,12 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     if method == 'auto':
         S, o = weight.shape[:2]
         compiled = kernels_apply(x.device, x.dtype)
-        method = kcp_method(x.shape[0], x.shape[1], o, x.shape[-2:], maps.shape[-2:], g.kernel_size, g.groups, S, x.element_size(), compiled)
+        method = kcp_method(x.shape[0], x.shape[1], o, x.shape[-2:], maps.shape[-2:], g.kernel_size, g.groups, S, x.element_size(), compiled, x.device.type)
     if method == 'conv': return _by_conv(x, weight, bias, cw, g)
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
     b = None if bias is None else mix_bias(bias, m)
+    if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _reference_local_conv2d(x, mix_kernels(weight, m), b, g)
     return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 
 # %% ../nbs/03_kcp.ipynb #07a80b9b

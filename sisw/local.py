@@ -17,9 +17,10 @@ from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
 __all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_BY_TAPS',
-           'KERNEL_IMAGES', 'KEEP_BYTES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'Geometry', 'check_input', 'clear_workspace',
-           'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'keeps', 'from_chwn', 'windows',
-           'row_blocks', 'kernel_blocks', 'lc_forward', 'lc_backward', 'local_conv2d', 'LocallyConnected2d']
+           'KERNEL_IMAGES', 'KEEP_BYTES', 'DEVICE_BLOCK_BYTES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'DEVICE_PATHS',
+           'DEVICE_PATH', 'COMPOSITE_MACS', 'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch',
+           'fresh', 'padded_images', 'to_chwn', 'keeps', 'from_chwn', 'windows', 'row_blocks', 'kernel_blocks',
+           'lc_forward', 'lc_backward', 'composite_path', 'local_conv2d', 'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -243,9 +244,11 @@ def windows(t:Tensor, # `(C, Hp, Wp, N)`
     (kh, kw), (sh, sw), _, (dh, dw) = g[:4]
     return t.unfold(1, dh * (kh - 1) + 1, sh).unfold(2, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]
 
-def row_blocks(rows:int, row_bytes:int) -> tuple[list[tuple[int, int]], int]:
-    "Blocks `(start, stop)` of output rows, each at most `BLOCK_BYTES` of patches, and the block height."
-    r = max(1, min(rows, BLOCK_BYTES // max(row_bytes, 1)))
+DEVICE_BLOCK_BYTES = 2 ** 28   # the same off the CPU: a GPU runs a few large products faster than many cache-sized ones
+
+def row_blocks(rows:int, row_bytes:int, on_cpu:bool=True) -> tuple[list[tuple[int, int]], int]:
+    "Blocks `(start, stop)` of output rows, each at most `BLOCK_BYTES` (off the CPU `DEVICE_BLOCK_BYTES`) of patches, and the block height."
+    r = max(1, min(rows, (BLOCK_BYTES if on_cpu else DEVICE_BLOCK_BYTES) // max(row_bytes, 1)))
     return [(i, min(i + r, rows)) for i in range(0, rows, r)], r
 
 def kernel_blocks(rows:int, row_bytes:int, views:bool) -> list[tuple[int, int]]:
@@ -264,7 +267,7 @@ def lc_forward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     (ho, wo), G, (kh, kw) = out_size, g.groups, g.kernel_size
     og, K = o // G, c // G * kh * kw
     y = scratch('y', o * ho * wo * n, xp).view(o, ho, wo, n)
-    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
+    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size(), xp.device.type == 'cpu')   # patches, mixed kernels
     if (kern := kernels_for(xp)) is not None:          # the compiled kernels: patches read in place
         for i0, i1 in kernel_blocks(ho, wo * o * K * xp.element_size(), views):
             b = None if bias is None else bias[i0:i1].reshape(-1, og).contiguous()
@@ -351,7 +354,7 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
     o, ho, wo, _ = gy.shape
     G, (kh, kw), args = g.groups, g.kernel_size, g.kernel_args
     K = c // G * kh * kw
-    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size())   # patches, and mixed kernels
+    blocks, R = row_blocks(ho, wo * max(c * kh * kw * n, 0 if views else o * K) * xp.element_size(), xp.device.type == 'cpu')   # patches, mixed kernels
     kern, key = kernels_for(xp) if gy.is_contiguous() else None, (xp.shape, gy.shape, g)
     wk, wtrial = _grad_way('weight', key, kern if grad_weights is not None else None)
     ik, itrial = _grad_way('input', key, kern if need_input else None)
@@ -430,6 +433,18 @@ def _use_reference(*tensors) -> bool:
     "Whether a transform, a tracer or a meta tensor needs the composite path."
     return _transforming() or any(t is not None and t.device.type == 'meta' for t in tensors)
 
+DEVICE_PATHS = ('auto', 'core', 'composite')
+DEVICE_PATH = 'auto'           # off the CPU: 'core' (the blocked products above), 'composite' (this one), or 'auto':
+COMPOSITE_MACS = 2 ** 28       # the composite path for a forward of fewer multiply-adds than this
+
+def composite_path(device_type:str, macs:int) -> bool:
+    "Whether a layer with `macs` multiply-adds a forward takes the composite path on `device_type`: never on the CPU, else as `DEVICE_PATH` says."
+    if DEVICE_PATH not in DEVICE_PATHS: raise ValueError(f"DEVICE_PATH must be 'auto', 'core' or 'composite'; got {DEVICE_PATH!r}")
+    if device_type == 'cpu': return False
+    return DEVICE_PATH == 'composite' or (DEVICE_PATH == 'auto' and macs < COMPOSITE_MACS)
+
+def _composite_on(x:Tensor, macs:int) -> bool: return composite_path(x.device.type, macs)
+
 # %% ../nbs/02_local.ipynb #dd328ce8
 def _autocast_dtype(device_type:str):
     "The autocast dtype for `device_type` when autocast is on there, else None."
@@ -460,7 +475,8 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
         with torch.autocast(x.device.type, enabled=False):
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
-    if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
+    if x.shape[0] == 0 or _use_reference(x, weight, bias) or _composite_on(x, x.shape[0] * weight.numel()):
+        return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))
 
 # %% ../nbs/02_local.ipynb #7d6c7532
