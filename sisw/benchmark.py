@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_benchmark.ipynb #c65dcba4
 from __future__ import annotations
-import contextlib, json, os, random, statistics, sys, time
+import contextlib, json, os, random, statistics, sys, tempfile, time
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
@@ -220,14 +220,16 @@ def _parse_shapes(shapes:str, batch:int) -> tuple[Shape, ...]:
 TF32 = ('default', 'on', 'off')
 
 def _tf32_flags() -> list[tuple[object, str, object]]:
-    "(object, attribute, value for 'on'/'off') of the two TF32 switches: torch's newer precision names where it has them."
-    conv, mm = getattr(torch.backends.cudnn, 'conv', None), torch.backends.cuda.matmul
-    if conv is not None and hasattr(conv, 'fp32_precision'): return [(conv, 'fp32_precision', ('tf32', 'ieee')), (mm, 'fp32_precision', ('tf32', 'ieee'))]
-    return [(torch.backends.cudnn, 'allow_tf32', (True, False)), (mm, 'allow_tf32', (True, False))]
+    "(object, attribute, values for 'on' and 'off') of the two TF32 switches: `allow_tf32`, or the newer precision names where they are in use."
+    cudnn, mm = torch.backends.cudnn, torch.backends.cuda.matmul
+    try: cudnn.allow_tf32, mm.allow_tf32                  # torch refuses to read these once the newer names were set
+    except RuntimeError: return [(cudnn.conv, 'fp32_precision', ('tf32', 'ieee')), (mm, 'fp32_precision', ('tf32', 'ieee'))]
+    return [(cudnn, 'allow_tf32', (True, False)), (mm, 'allow_tf32', (True, False))]
 
 @contextlib.contextmanager
 def tf32_mode(mode:str): # 'default' (no change), 'on' or 'off'
     "TF32 in cuDNN's convolutions and cuBLAS's products, as `mode` says, restored afterwards."
+    if mode not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {mode!r}")
     flags = _tf32_flags()
     saved = [getattr(o, a) for o, a, _ in flags]
     if mode != 'default':
@@ -238,16 +240,21 @@ def tf32_mode(mode:str): # 'default' (no change), 'on' or 'off'
 
 # %% ../nbs/04_benchmark.ipynb #f1a3afeb
 def check_save(path:str):
-    "Raise a ValueError unless `path` is empty (no file) or a file that can be written: its folder exists, and it is not a folder."
+    "Raise a ValueError unless `path` is empty (no file) or a file that can be written: not a folder, in a folder that exists and can be written."
     if not path: return
-    p = Path(path)
+    p = Path(path).resolve()
     if p.is_dir(): raise ValueError(f"save must be a file to write; got {path!r}, which is a folder")
     if not p.parent.is_dir(): raise ValueError(f"save's folder must exist; got {path!r}, and {str(p.parent)!r} is not a folder")
+    if not os.access(p.parent, os.W_OK): raise ValueError(f"save's folder must be writable; got {path!r}, and {str(p.parent)!r} is not")
 
 def save_rows(path:str, title:str, rows:list[dict]):
-    "Write `rows` and `title` to the JSON file `path`, whole: into a temporary file beside it, then renamed."
-    tmp = Path(path).with_name(Path(path).name + '.tmp')
-    tmp.write_text(json.dumps(dict(title=title, rows=rows), indent=1)); os.replace(tmp, path)
+    "Write `rows` and `title` to the JSON file `path`, whole: into a temporary file beside it, then renamed (a link is followed)."
+    p = Path(path).resolve()
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name + '.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w') as f: json.dump(dict(title=title, rows=rows), f, indent=1)
+        os.replace(tmp, p)
+    except BaseException: os.unlink(tmp); raise
 
 def load_rows(path:str) -> tuple[str, list[dict]]:
     "The title and rows that `save_rows` wrote to `path`."
@@ -271,6 +278,9 @@ def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of -
                save:str='', # also write the rows and the run's settings to this JSON file
               ):
     "Time forward + backward of sisw's layers against nn.Conv2d and the published formulations, side by side in one process."
+    if tf32 not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {tf32!r}")
+    if device_path not in DEVICE_PATHS: raise ValueError(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {device_path!r}")
+    check_save(save)                                      # before the run, not after it
     if threads: torch.set_num_threads(threads)
     todo = SUITE if suite else _parse_shapes(shapes, batch_size)
     saved, _local.DEVICE_PATH = _local.DEVICE_PATH, device_path

@@ -224,7 +224,8 @@ def _device_cost(method:str, n:int, o:int, L:int, K:int, S:int, element_size:int
     R, macs = DEVICE_RATES, n * L * o * K
     if method == 'conv': return R['step_conv'] + 3 * S * macs / R['conv'] + 4 * S * n * o * L * element_size / R['copy']
     step = R['step_composite'] if composite_path(device_type, macs) else R['step_core']
-    return step + 3 * macs / R['bmm'] + (3 * L * o * K + 4 * n * K * L + 4 * n * o * L) * element_size / R['copy']   # kernels, patches, outputs
+    mixing = 2 * L * S * o * K                                                   # the kernels mixed, their gradient reduced
+    return step + (3 * macs + mixing) / R['bmm'] + (3 * L * o * K + 4 * n * K * L + 4 * n * o * L) * element_size / R['copy']   # kernels, patches, outputs
 
 def kcp_cost(method:str, n:int, c:int, o:int, in_size:tuple[int, int], out_size:tuple[int, int], kernel_size:tuple[int, int],
              groups:int, S:int, element_size:int=4, compiled:bool=False, device_type:str='cpu') -> float:

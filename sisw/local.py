@@ -427,7 +427,9 @@ def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometr
     cols = F.unfold(F.pad(x, (l, r, t, b)), g.kernel_size, g.dilation, 0, g.stride)        # (N, C*kh*kw, L)
     y = torch.einsum('ngkl,lgok->ngol', cols.unflatten(1, (G, -1)), weight.reshape(ho * wo, G, o // G, -1))
     y = y.reshape(n, o, ho, wo)
-    return y if bias is None else y + bias
+    y = y if bias is None else y + bias
+    if _transforming(): return y                                                      # a transform's tensors keep their layout
+    return y.contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)   # as the core's output
 
 def _use_reference(*tensors) -> bool:
     "Whether a transform, a tracer or a meta tensor needs the composite path."

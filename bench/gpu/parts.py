@@ -3,6 +3,7 @@ import json, statistics, sys, traceback, torch
 import sisw.local as L
 from sisw.benchmark import SUITE, bench_layers, time_step
 from torch.profiler import profile, ProfilerActivity
+L.DEVICE_PATH = 'core'                  # the blocked core, whose blocks this measures (every layer took it when parts.json was made)
 out = {}
 names = ['nn.Conv2d', 'LocallyConnected2d', 'KCPConv2d S=4 conv', 'KCPConv2d S=4 local', 'KCPConv2d S=9 conv', 'KCPConv2d S=9 local']
 print(f"{'shape':<12} {'layer':<22} {'ms 4MiB':>8} {'ms 256MiB':>9} {'kernels':>7} {'gpu ms':>7} {'gpu/wall':>8}")
