@@ -261,6 +261,12 @@ def load_rows(path:str) -> tuple[str, list[dict]]:
     d = json.loads(Path(path).read_text())
     return d['title'], d['rows']
 
+def _check_options(tf32:str, device_path:str, save:str):
+    "ValueErrors for `sisw_bench`'s TF32 mode, device path and save file, before any work."
+    if tf32 not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {tf32!r}")
+    if device_path not in DEVICE_PATHS: raise ValueError(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {device_path!r}")
+    check_save(save)
+
 # %% ../nbs/04_benchmark.ipynb #625bd456
 @call_parse
 def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of --shapes
@@ -278,9 +284,7 @@ def sisw_bench(suite:bool=False, # time the suite of shapes (SUITE) instead of -
                save:str='', # also write the rows and the run's settings to this JSON file
               ):
     "Time forward + backward of sisw's layers against nn.Conv2d and the published formulations, side by side in one process."
-    if tf32 not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {tf32!r}")
-    if device_path not in DEVICE_PATHS: raise ValueError(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {device_path!r}")
-    check_save(save)                                      # before the run, not after it
+    _check_options(tf32, device_path, save)               # before the run, not after it
     if threads: torch.set_num_threads(threads)
     todo = SUITE if suite else _parse_shapes(shapes, batch_size)
     saved, _local.DEVICE_PATH = _local.DEVICE_PATH, device_path
@@ -305,9 +309,7 @@ def main(argv:list[str]|None=None, # command line, program name first; `sys.argv
         if args[k] < 1: parser.error(f"{k} must be a positive integer, got {args[k]}")
     if args['threads'] < 0: parser.error(f"threads must be 0 (torch's default) or a positive integer, got {args['threads']}")
     if any(s < 1 for s in args['n_centroids']): parser.error(f"n_centroids must be positive integers, got {' '.join(map(str, args['n_centroids']))}")
-    if args['tf32'] not in TF32: parser.error(f"tf32 must be one of {', '.join(TF32)}; got {args['tf32']!r}")
-    if args['device_path'] not in DEVICE_PATHS: parser.error(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {args['device_path']!r}")
-    try: _parse_shapes(args['shapes'], args['batch_size']); check_save(args['save'])
+    try: _parse_shapes(args['shapes'], args['batch_size']); _check_options(args['tf32'], args['device_path'], args['save'])
     except ValueError as e: parser.error(str(e))     # one line and exit code 2, as for any bad option
     sisw_bench.__wrapped__(**args)
 
