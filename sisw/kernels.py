@@ -4,13 +4,13 @@
 
 # %% ../nbs/02a_kernels.ipynb #bacea552
 from __future__ import annotations
-import hashlib, logging, os, threading, time, warnings
+import contextlib, hashlib, logging, os, threading, time, warnings
 from pathlib import Path
 
 import torch
 
 # %% auto #0
-__all__ = ['KERNELS_SOURCE', 'USE_COMPILED', 'STALE_LOCK_SECONDS', 'compiled_kernels', 'kernels_apply', 'kernels_for']
+__all__ = ['KERNELS_SOURCE', 'USE_COMPILED', 'compiled_kernels', 'kernels_apply', 'kernels_for']
 
 # %% ../nbs/02a_kernels.ipynb #2c4f0bd2
 _SOURCE_COMMON = r'''
@@ -752,9 +752,8 @@ def _build():
     level = log.level; log.setLevel(logging.ERROR)        # its import logs that CUDA is missing, which does not matter here
     try:
         from torch.utils import cpp_extension
-        if hasattr(cpp_extension, 'FileBaton') and hasattr(cpp_extension, '_get_build_directory'):   # a lock whose existence blocks
-            _clear_stale_lock(cpp_extension._get_build_directory(name, False))
-        return cpp_extension.load_inline(name, cpp_sources=[KERNELS_SOURCE], extra_cflags=flags, extra_ldflags=['-fopenmp'])
+        with _build_lock(cpp_extension, name):
+            return cpp_extension.load_inline(name, cpp_sources=[KERNELS_SOURCE], extra_cflags=flags, extra_ldflags=['-fopenmp'])
     except Exception as e:
         warnings.warn(f"sisw: the compiled kernels could not be built ({type(e).__name__}: {str(e).strip()[-300:]}); "
                       "the layers use the PyTorch core, which gives the same results up to float32 rounding, more slowly "
@@ -762,20 +761,28 @@ def _build():
     finally: log.setLevel(level)
 
 # %% ../nbs/02a_kernels.ipynb #db71b5b9
-STALE_LOCK_SECONDS = 600       # a build's lock file older than this was left by a build that was killed
-
 def _clear_stale_lock(build_dir:str|os.PathLike, # an extension's folder in PyTorch's extension cache
-                      max_age:float|None=None, # seconds; None: STALE_LOCK_SECONDS
                      ) -> bool:
-    "Remove `build_dir`'s lock file where it is older than `max_age` seconds; whether one was removed."
-    lock, max_age = Path(build_dir) / 'lock', STALE_LOCK_SECONDS if max_age is None else max_age
-    try: age = time.time() - lock.stat().st_mtime
+    "Remove PyTorch's lock file in `build_dir`, which no build holds while sisw's own lock is held there; whether there was one."
+    lock = Path(build_dir) / 'lock'
+    try: age = time.time() - lock.stat().st_mtime; lock.unlink()
     except FileNotFoundError: return False
-    if age <= max_age: return False
-    lock.unlink(missing_ok=True)
-    warnings.warn(f"sisw: removed the lock file {lock}, left {age / 60:.0f} minutes ago by a build of the kernels that "
-                  "did not finish, so that this process can build or load them", RuntimeWarning, stacklevel=4)
+    except OSError as e:
+        raise RuntimeError(f"the lock file {lock}, left by a build of the kernels that never finished, cannot be removed ({e}); remove it by hand") from None
+    warnings.warn(f"sisw: removed the lock file {lock}, created {age / 60:.0f} minutes ago by a build of the kernels that "
+                  "never finished", RuntimeWarning, stacklevel=6)
     return True
+
+@contextlib.contextmanager
+def _build_lock(cpp_extension, # `torch.utils.cpp_extension`
+                name:str):
+    "Around a build by a PyTorch whose lock is a `FileBaton`: sisw's own lock on the build's folder, under which PyTorch's lock file is removed."
+    if not (hasattr(cpp_extension, 'FileBaton') and hasattr(cpp_extension, '_get_build_directory')): yield; return
+    try: from filelock import FileLock
+    except ImportError: yield; return
+    d = cpp_extension._get_build_directory(name, False)
+    with FileLock(os.path.join(d, 'sisw.lock')):
+        _clear_stale_lock(d); yield
 
 # %% ../nbs/02a_kernels.ipynb #eea55ebc
 def kernels_apply(device, dtype) -> bool:

@@ -17,10 +17,11 @@ from .kernels import kernels_for, kernels_apply
 
 # %% auto #0
 __all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_BY_TAPS',
-           'KERNEL_IMAGES', 'KEEP_BYTES', 'DEVICE_BLOCK_BYTES', 'INPUT_GRAD', 'WEIGHT_GRAD', 'DEVICE_PATHS',
-           'DEVICE_PATH', 'COMPOSITE_MACS', 'Geometry', 'check_input', 'clear_workspace', 'workspace_bytes', 'scratch',
-           'fresh', 'padded_images', 'to_chwn', 'keeps', 'from_chwn', 'windows', 'row_blocks', 'kernel_blocks',
-           'lc_forward', 'lc_backward', 'composite_path', 'local_conv2d', 'LocallyConnected2d']
+           'KERNEL_IMAGES', 'KERNEL_TAIL', 'KEEP_BYTES', 'DEVICE_BLOCK_BYTES', 'INPUT_GRAD', 'WEIGHT_GRAD',
+           'DEVICE_PATHS', 'DEVICE_PATH', 'COMPOSITE_MACS', 'Geometry', 'check_input', 'clear_workspace',
+           'workspace_bytes', 'scratch', 'fresh', 'padded_images', 'to_chwn', 'keeps', 'from_chwn', 'windows',
+           'row_blocks', 'kernel_blocks', 'lc_forward', 'lc_backward', 'composite_path', 'local_conv2d',
+           'LocallyConnected2d']
 
 # %% ../nbs/02_local.ipynb #90e493b7
 PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -193,12 +194,14 @@ def _by_passes(key:tuple, one, two):
 
 # %% ../nbs/02_local.ipynb #b09d4df3
 KERNEL_BY_TAPS = 8             # up to this many images the compiled kernels run by taps, on the batch as it is
-KERNEL_IMAGES = 16             # and a larger batch is padded with zero images to a multiple of this
+KERNEL_IMAGES = 16             # a larger batch runs in whole vectors of this many images,
+KERNEL_TAIL = 6                # and up to this many images past the last whole vector by taps; more are padded to a vector
 
 def padded_images(x:Tensor) -> int:
-    "Images in `x`'s `(C, H, W, N)` layout: `N`, or where the compiled kernels apply and `N > KERNEL_BY_TAPS`, `N` padded with zero images to a multiple of `KERNEL_IMAGES`."
+    "Images in `x`'s `(C, H, W, N)` layout: `N`, or where the compiled kernels apply, `N > KERNEL_BY_TAPS` and more than `KERNEL_TAIL` images lie past `N`'s last multiple of `KERNEL_IMAGES`, `N` padded with zero images to the next multiple."
     n = x.shape[0]
-    return -(-n // KERNEL_IMAGES) * KERNEL_IMAGES if n > KERNEL_BY_TAPS and kernels_apply(x.device, x.dtype) else n
+    if n <= KERNEL_BY_TAPS or n % KERNEL_IMAGES <= KERNEL_TAIL or not kernels_apply(x.device, x.dtype): return n
+    return -(-n // KERNEL_IMAGES) * KERNEL_IMAGES
 
 def to_chwn(x:Tensor, # `(N, C, H, W)`
             pads:tuple[int, int, int, int], # zero padding (top, bottom, left, right)
