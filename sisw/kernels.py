@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['KERNELS_SOURCE', 'USE_COMPILED', 'compiled_kernels', 'kernels_apply', 'kernels_for']
+__all__ = ['KERNELS_SOURCE', 'USE_COMPILED', 'vector_images', 'compiled_kernels', 'kernels_apply', 'kernels_for']
 
 # %% ../nbs/02a_kernels.ipynb #2c4f0bd2
 _SOURCE_COMMON = r'''
@@ -710,9 +710,15 @@ KERNELS_SOURCE = _SOURCE_COMMON + _SOURCE_FORWARD + _SOURCE_INPUT_GRAD + _SOURCE
 # %% ../nbs/02a_kernels.ipynb #0d056573
 _ISA_FLAGS = {'AVX512': ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma'], 'AVX2': ['-mavx2', '-mfma']}
 
+def _capability() -> str: return getattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'DEFAULT')()
+
+def vector_images() -> int:
+    "Images in one vector of the compiled kernels: the floats a vector holds, 16 with AVX-512 and 8 otherwise."
+    return 16 if _capability() == 'AVX512' else 8
+
 def _build_name_and_flags() -> tuple[str, list[str]]:
     "The extension's name (source, torch version and CPU capability hashed into it) and its compiler flags."
-    cap = getattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'DEFAULT')()
+    cap = _capability()
     flags = ['-O3', '-fopenmp'] + _ISA_FLAGS.get(cap, [])
     digest = hashlib.sha1('\n'.join([KERNELS_SOURCE, torch.__version__, cap, *flags]).encode()).hexdigest()[:12]
     return f'sisw_kernels_{digest}', flags

@@ -13,7 +13,7 @@ from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 
 from .similarity import as_pair, _transforming
-from .kernels import kernels_for, kernels_apply
+from .kernels import kernels_for, kernels_apply, vector_images
 
 # %% auto #0
 __all__ = ['PADDING_MODES', 'WORKSPACE_BYTES', 'BLOCK_BYTES', 'SMALL_BATCH', 'SCATTER_ADDS', 'LAYOUT_PASSES', 'KERNEL_BY_TAPS',
@@ -194,7 +194,7 @@ def _by_passes(key:tuple, one, two):
 
 # %% ../nbs/02_local.ipynb #b09d4df3
 KERNEL_BY_TAPS = 8             # up to this many images the compiled kernels run by taps, on the batch as it is
-KERNEL_IMAGES = 16             # a larger batch runs in whole vectors of this many images,
+KERNEL_IMAGES = vector_images() # a larger batch runs in whole vectors of this many images (16 with AVX-512, else 8),
 KERNEL_TAIL = 6                # and up to this many images past the last whole vector by taps; more are padded to a vector
 
 def padded_images(x:Tensor) -> int:

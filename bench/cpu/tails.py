@@ -1,7 +1,9 @@
-"""Batches with a few images past a whole vector of 16: the compiled kernels' tail run by taps, against the batch padded
-with zero images to a whole vector (as every batch over 8 images was before `KERNEL_TAIL`). Each layer's step (forward +
+"""Batches with a few images past a whole vector (`KERNEL_IMAGES`: 16 with AVX-512, 8 with AVX2): the compiled kernels'
+tail run by taps, against the batch padded with zero images to a whole vector (as every batch over 8 images was before
+`KERNEL_TAIL`). Each layer's step (forward +
 backward), as the median over rounds of its time over `nn.Conv2d`'s in the same round, both ways side by side.
-Run from the repository root: `PYTHONPATH=. python bench/cpu/tails.py > bench/cpu/tails.txt`."""
+Run from the repository root: `PYTHONPATH=. python bench/cpu/tails.py > bench/cpu/tails.txt`; with
+`ATEN_CPU_CAPABILITY=avx2` in front, the kernels and `nn.Conv2d` use AVX2 only (`tails_avx2.txt`)."""
 import statistics, time
 import torch
 import sisw.local as L
@@ -29,7 +31,8 @@ def ratios(layers:dict, conv, rounds:int=25) -> dict:
             t = time.perf_counter(); f(); r[n].append((time.perf_counter() - t) / c)
     return {n: statistics.median(v) for n, v in r.items()}
 
-print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; ratios to nn.Conv2d, padded / by taps")
+print(f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads, "
+      f"vectors of {L.KERNEL_IMAGES} images; ratios to nn.Conv2d, padded / by taps")
 for c, o, s, k in SHAPES:
     torch.manual_seed(0)
     conv, lc = torch.nn.Conv2d(c, o, k, padding=k // 2), LocallyConnected2d(c, o, (s, s), k, padding=k // 2)
@@ -41,5 +44,5 @@ for c, o, s, k in SHAPES:
             L.padded_images = rule
             out[way] = ratios({'LC': step(lc, x, gy), 'KCP S=4': step(kcp, x, gy)}, step(conv, x, gy))
         L.padded_images = padded
-        print(f"{c}->{o} {s}x{s} k{k}  N{n:3d} ({n % 16:2d} past a vector): " + "  ".join(
+        print(f"{c}->{o} {s}x{s} k{k}  N{n:3d} ({n % L.KERNEL_IMAGES:2d} past a vector): " + "  ".join(
             f"{m} {out['padded'][m]:.2f} / {out['by taps'][m]:.2f}" for m in ('LC', 'KCP S=4')), flush=True)
