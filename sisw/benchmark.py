@@ -219,6 +219,10 @@ def _parse_shapes(shapes:str, batch:int) -> tuple[Shape, ...]:
 # %% ../nbs/04_benchmark.ipynb #7a21979a
 TF32 = ('default', 'on', 'off')
 
+def _check_tf32(mode:str):
+    "A ValueError unless `mode` is one of `TF32`."
+    if mode not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {mode!r}")
+
 def _tf32_flags() -> list[tuple[object, str, object]]:
     "(object, attribute, values for 'on' and 'off') of the two TF32 switches: `allow_tf32`, or the newer precision names where they are in use."
     cudnn, mm = torch.backends.cudnn, torch.backends.cuda.matmul
@@ -229,7 +233,7 @@ def _tf32_flags() -> list[tuple[object, str, object]]:
 @contextlib.contextmanager
 def tf32_mode(mode:str): # 'default' (no change), 'on' or 'off'
     "TF32 in cuDNN's convolutions and cuBLAS's products, as `mode` says, restored afterwards."
-    if mode not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {mode!r}")
+    _check_tf32(mode)
     flags = _tf32_flags()
     saved = [getattr(o, a) for o, a, _ in flags]
     if mode != 'default':
@@ -263,7 +267,7 @@ def load_rows(path:str) -> tuple[str, list[dict]]:
 
 def _check_options(tf32:str, device_path:str, save:str):
     "ValueErrors for `sisw_bench`'s TF32 mode, device path and save file, before any work."
-    if tf32 not in TF32: raise ValueError(f"tf32 must be one of {', '.join(TF32)}; got {tf32!r}")
+    _check_tf32(tf32)
     if device_path not in DEVICE_PATHS: raise ValueError(f"device_path must be one of {', '.join(DEVICE_PATHS)}; got {device_path!r}")
     check_save(save)
 

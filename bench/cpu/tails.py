@@ -12,8 +12,7 @@ from sisw.kcp import KCPConv2d
 
 SHAPES = [(24, 48, 14, 5), (64, 64, 8, 3), (16, 32, 24, 3), (3, 32, 32, 3), (1, 24, 28, 7), (128, 128, 8, 3)]   # c_in, c_out, size, k
 BATCHES = [12, 17, 20, 21, 23, 24, 33, 36, 38, 39, 40]
-padded = L.padded_images
-whole = lambda x: -(-x.shape[0] // L.KERNEL_IMAGES) * L.KERNEL_IMAGES if x.shape[0] > L.KERNEL_BY_TAPS else x.shape[0]
+TAIL = L.KERNEL_TAIL
 
 def step(m, x, gy):
     def f():
@@ -40,9 +39,9 @@ for c, o, s, k in SHAPES:
     for n in BATCHES:
         x, gy = torch.randn(n, c, s, s, requires_grad=True), torch.randn(n, o, s, s)
         out = {}
-        for way, rule in (('padded', whole), ('by taps', lambda x: x.shape[0])):
-            L.padded_images = rule
+        for way, tail in (('padded', -1), ('by taps', L.KERNEL_IMAGES)):   # every batch over 8 padded; none
+            L.KERNEL_TAIL = tail
             out[way] = ratios({'LC': step(lc, x, gy), 'KCP S=4': step(kcp, x, gy)}, step(conv, x, gy))
-        L.padded_images = padded
+        L.KERNEL_TAIL = TAIL
         print(f"{c}->{o} {s}x{s} k{k}  N{n:3d} ({n % L.KERNEL_IMAGES:2d} past a vector): " + "  ".join(
             f"{m} {out['padded'][m]:.2f} / {out['by taps'][m]:.2f}" for m in ('LC', 'KCP S=4')), flush=True)
