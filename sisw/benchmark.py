@@ -20,8 +20,9 @@ from .baselines import dense_weight, dense_local_conv2d, broadcast_weight, broad
 from .cli import parse_cli
 
 # %% auto #0
-__all__ = ['SUITE', 'TF32', 'peak_memory', 'Shape', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark', 'format_table',
-           'format_choices', 'tf32_mode', 'check_save', 'save_rows', 'load_rows', 'sisw_bench', 'main', 'step_parts']
+__all__ = ['SUITE', 'TF32', 'peak_memory', 'Shape', 'aim', 'mode_layers', 'bench_layers', 'time_step', 'run_benchmark',
+           'format_table', 'format_choices', 'tf32_mode', 'check_save', 'save_rows', 'load_rows', 'sisw_bench', 'main',
+           'step_parts']
 
 # %% ../nbs/04_benchmark.ipynb #9121ee22
 @contextlib.contextmanager
@@ -89,6 +90,11 @@ SUITE = (
     Shape('large map', 32, 3, 16, (64, 64), 3), Shape('7x7 stem', 32, 3, 32, (64, 64), 7, stride=2),
     Shape('small batch', 8, 24, 48, (14, 14), 5), Shape('one image', 1, 16, 16, (32, 32), 3),
 )
+
+# %% ../nbs/04_benchmark.ipynb #15a1539f
+def aim(batch:int) -> int:
+    "The ratio to `nn.Conv2d`'s step (forward + backward) that sisw's layers aim to stay within at this batch size."
+    return 2 if batch >= 32 else 3
 
 # %% ../nbs/04_benchmark.ipynb #cb639ccf
 def mode_layers(shape:Shape, S:int=9, device='cpu') -> dict[str, tuple[nn.Module, list[Tensor]]]:
