@@ -13,7 +13,8 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _reference_local_conv2d)
+                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _reference_local_conv2d,
+                        padded_images, _compiling, _geometry_ints, _geometry_of, _or_empty, _like_x, _LC_OP)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
@@ -114,58 +115,110 @@ def _grad_inside(mk, xp:Tensor, gy:Tensor, weight:Tensor, maps:Tensor, gW:Tensor
         if gM is not None: gM.view(maps.shape).add_(gm) if o0 else gM.view(maps.shape).copy_(gm)
 
 # %% ../nbs/03_kcp.ipynb #783b1251
+def _kcp_way(xp:Tensor, weight:Tensor, G:int, key:tuple):
+    "The compiled kernels and blocks of outputs `mk` where the forward mixes the kernels inside them (its way for `key`), else None."
+    mk = _mixing_kernels(xp, weight, G)
+    return mk if mk is not None and (len(mk[1]) == 1 or (MIX_WAY or _mix_ways.get(key)) == 'inside') else None
+
+def _kcp_core_forward(x:Tensor, weight:Tensor, maps:Tensor, local_bias:Tensor|None, g:Geometry, keep:bool) -> tuple[Tensor, Tensor|None]:
+    "The output, mixed inside the compiled kernels or block by block, and the padded `(C, H, W, N)` input when `keep`."
+    ho, wo = maps.shape[-2:]
+    S, o = weight.shape[:2]; G = g.groups
+    bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
+    xp = to_chwn(x, g.padding, None if keep else 'xp')                              # kept for the backward, or in the workspace
+    mk, key = _mixing_kernels(xp, weight, G), (x.shape, weight.shape, maps.shape, g)   # key: the shapes' timed way
+    def inside():                                                                # mixed inside the kernels, position by position,
+        y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
+        for o0, o1 in mk[1]:                                                     # a block of outputs at a time
+            xb, wb, mb, b, Gb = _block_args(xp, weight, maps, bt, G, o0, o1)
+            mk[0].forward_rows(xb, wb, b, y[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
+        return y
+    blocks = lambda: lc_forward(xp, _block_mixer(weight.contiguous(), maps.contiguous(), G)[0], bt, g, (ho, wo), o)
+    if mk is None: y = blocks()
+    elif len(mk[1]) == 1: y = inside()                                           # the S kernels fit in MIX_BYTES
+    else: y = _mixing_way(key, dict(inside=inside, blocks=blocks))
+    return from_chwn(y[..., :x.shape[0]], 'out', _is_channels_last(x)), (xp if keep else None)
+
+def _kcp_core_backward(grad:Tensor, x:Tensor, weight:Tensor, maps:Tensor, xp:Tensor|None, g:Geometry, need_x:bool, need_w:bool, need_m:bool, need_b:bool):
+    "The gradients `(x, weight, maps, local bias)` from the output's `grad`, each None where it is not needed."
+    (n, c, h, w), (ho, wo) = x.shape, maps.shape[-2:]
+    weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), g.groups)
+    gW = torch.zeros_like(W) if (need_w or need_m) else None
+    gM = torch.zeros_like(M) if need_m else None
+    sink = _block_sink(W, M, gW, gM, wo, g.groups) if (need_w or need_m) else None
+    gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                              # (O, H_out, W_out, N)
+    gb = gy.sum(-1) if need_b else None
+    xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                            # laid out again, unless kept
+    key = (x.shape, weight.shape, maps.shape, g)
+    mk = _kcp_way(xp, weight, g.groups, key)                                      # the forward's way: the input gradient follows it
+    inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
+    inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
+                and (gM is None or M.dim() == 2))                              # and the gradients reduced inside too,
+    w_inside = lambda: _grad_inside(mk, xp, gy, weight, maps, gW, gM, g.kernel_args[:-1])
+    w_blocks = lambda: (gW.zero_(), lc_backward(xp, gy, weights, sink, g, False))
+    if inside_w: w_inside() if len(mk[1]) == 1 else _mixing_way(('weight',) + key, dict(inside=w_inside, blocks=w_blocks))  # or timed
+    if not (inside_w and (inside_x or not need_x)): gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
+    if inside_x:                                                                 # the input gradient of kernels mixed inside
+        gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
+        for o0, o1 in mk[1]:
+            xb, wb, mb, _, Gb = _block_args(gxp, weight, maps, None, g.groups, o0, o1)
+            mk[0].input_grad_rows(xb, wb, gy[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
+    t, _, l, _ = g.padding
+    gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', _is_channels_last(x)) if need_x else None
+    return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb
+
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, maps, local_bias, g:Geometry, keep:bool):
-        ho, wo = maps.shape[-2:]
-        S, o = weight.shape[:2]; G = g.groups
-        bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        xp = to_chwn(x, g.padding, None if keep else 'xp')                          # kept for the backward, or in the workspace
-        mk, key = _mixing_kernels(xp, weight, G), (x.shape, weight.shape, maps.shape, g)   # key: the shapes' timed way
-        def inside():                                                            # mixed inside the kernels, position by position,
-            y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
-            for o0, o1 in mk[1]:                                                 # a block of outputs at a time
-                xb, wb, mb, b, Gb = _block_args(xp, weight, maps, bt, G, o0, o1)
-                mk[0].forward_rows(xb, wb, b, y[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
-            return y
-        blocks = lambda: lc_forward(xp, _block_mixer(weight.contiguous(), maps.contiguous(), G)[0], bt, g, (ho, wo), o)
-        if mk is None: y = blocks()
-        elif len(mk[1]) == 1: y = inside()                                       # the S kernels fit in MIX_BYTES
-        else: y = _mixing_way(key, dict(inside=inside, blocks=blocks))
-        ctx.save_for_backward(x, weight, maps, xp if keep else None)
-        ctx.mk = mk if mk is not None and (len(mk[1]) == 1 or (MIX_WAY or _mix_ways[key]) == 'inside') else None   # the way taken
-        ctx.g, ctx.key, ctx.has_bias, ctx.channels_last = g, key, local_bias is not None, _is_channels_last(x)
-        return from_chwn(y[..., :x.shape[0]], 'out', ctx.channels_last)
+        y, xp = _kcp_core_forward(x, weight, maps, local_bias, g, keep)
+        ctx.save_for_backward(x, weight, maps, xp)
+        ctx.g, ctx.has_bias = g, local_bias is not None
+        return y
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        x, weight, maps, xp = ctx.saved_tensors
-        g, (n, c, h, w), (ho, wo) = ctx.g, x.shape, maps.shape[-2:]
         need_x, need_w, need_m, need_b = ctx.needs_input_grad[:4]
-        weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), g.groups)
-        gW = torch.zeros_like(W) if (need_w or need_m) else None
-        gM = torch.zeros_like(M) if need_m else None
-        sink = _block_sink(W, M, gW, gM, wo, g.groups) if (need_w or need_m) else None
-        gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
-        gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        mk, key = ctx.mk, ctx.key                                                 # the forward's way: the input gradient follows it
-        inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
-        inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
-                    and (gM is None or M.dim() == 2))                          # and the gradients reduced inside too,
-        w_inside = lambda: _grad_inside(mk, xp, gy, weight, maps, gW, gM, g.kernel_args[:-1])
-        w_blocks = lambda: (gW.zero_(), lc_backward(xp, gy, weights, sink, g, False))
-        if inside_w: w_inside() if len(mk[1]) == 1 else _mixing_way(('weight',) + key, dict(inside=w_inside, blocks=w_blocks))  # or timed
-        if not (inside_w and (inside_x or not need_x)): gxp = lc_backward(xp, gy, weights, None if inside_w else sink, g, need_x and not inside_x)
-        if inside_x:                                                             # the input gradient of kernels mixed inside
-            gxp = scratch('gxp', xp.numel(), xp).view(xp.shape).zero_()
-            for o0, o1 in mk[1]:
-                xb, wb, mb, _, Gb = _block_args(gxp, weight, maps, None, g.groups, o0, o1)
-                mk[0].input_grad_rows(xb, wb, gy[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
-        t, _, l, _ = g.padding
-        gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
-        return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb, None, None
+        return *_kcp_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_m, need_b and ctx.has_bias), None, None
+
+# %% ../nbs/03_kcp.ipynb #ccefb42f
+if _LC_OP:
+    @torch.library.custom_op('sisw::kcp_local', mutates_args=(),
+                             schema='(Tensor x, Tensor weight, Tensor maps, Tensor? local_bias, int[] geometry, bool keep) -> (Tensor, Tensor)')
+    def _kcp_op(x, weight, maps, local_bias, geometry, keep):
+        "The local method's output, and the padded input kept for the backward (empty when not kept)."
+        y, xp = _kcp_core_forward(x, weight, maps, local_bias, _geometry_of(geometry), keep)
+        return y, _or_empty(xp, x)
+
+    @_kcp_op.register_fake
+    def _(x, weight, maps, local_bias, geometry, keep):
+        (n, c, h, w), o, (ho, wo), (t, b, l, r) = x.shape, weight.shape[1], maps.shape[-2:], geometry[4:8]
+        return _like_x(x, (n, o, ho, wo)), x.new_empty((c, h + t + b, w + l + r, padded_images(x)) if keep else 0)
+
+# %% ../nbs/03_kcp.ipynb #9efdff6a
+if _LC_OP:
+    @torch.library.custom_op('sisw::kcp_local_backward', mutates_args=(),
+                             schema='(Tensor grad, Tensor x, Tensor weight, Tensor maps, Tensor xp, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor, Tensor)')
+    def _kcp_backward_op(grad, x, weight, maps, xp, geometry, needs):
+        "The gradients `(x, weight, maps, local bias)`, each empty where `needs` says it is not needed."
+        grads = _kcp_core_backward(grad, x, weight, maps, xp if xp.numel() else None, _geometry_of(geometry), *needs)
+        return tuple(_or_empty(t, x) for t in grads)
+
+    @_kcp_backward_op.register_fake
+    def _(grad, x, weight, maps, xp, geometry, needs):
+        shapes = (x.shape, weight.shape, maps.shape, grad.shape[1:])
+        return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
+
+    def _kcp_op_setup(ctx, inputs, output):
+        x, weight, maps, local_bias, geometry, keep = inputs
+        ctx.save_for_backward(x, weight, maps, output[1]); ctx.mark_non_differentiable(output[1])
+        ctx.geometry, ctx.has_bias = geometry, local_bias is not None
+
+    def _kcp_op_backward(ctx, grad, _):
+        needs = [*ctx.needs_input_grad[:3], ctx.needs_input_grad[3] and ctx.has_bias]
+        grads = _kcp_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
+        return *(t if need else None for t, need in zip(grads, needs)), None, None
+    _kcp_op.register_autograd(_kcp_op_backward, setup_context=_kcp_op_setup)
 
 # %% ../nbs/03_kcp.ipynb #cc753581
 def _mix_weights(cw:Tensor, G:int) -> Tensor:
@@ -289,7 +342,8 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
         with torch.autocast(x.device.type, enabled=False):
             return _kcp_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), maps.to(dt), g, method)
     cw = _as5(maps)
-    if cw.shape[0] > 1 or _use_reference(x, weight, maps) or x.shape[0] == 0: method = 'conv'
+    compiling = x.device.type == 'cpu' and _LC_OP and _compiling()                   # torch.compile: the custom operators
+    if cw.shape[0] > 1 or (_use_reference(x, weight, maps) and not compiling) or x.shape[0] == 0: method = 'conv'
     if method == 'auto':
         S, o = weight.shape[:2]
         compiled = kernels_apply(x.device, x.dtype)
@@ -298,6 +352,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
     b = None if bias is None else mix_bias(bias, m)
+    if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g), keeps(x, weight, m, b))[0]
     if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _reference_local_conv2d(x, mix_kernels(weight, m), b, g)
     return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 

@@ -389,37 +389,95 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
 # %% ../nbs/02_local.ipynb #39ba822a
 def _is_channels_last(x:Tensor) -> bool: return not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
 
+def _lc_core_forward(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry, keep:bool) -> tuple[Tensor, Tensor|None]:
+    "The blocked product's output, and the padded `(C, H, W, N)` input when `keep` (else None: laid out again in the backward)."
+    n, c, h, w = x.shape
+    ho, wo, o = weight.shape[:3]
+    G = g.groups
+    wv = weight.contiguous().view(ho, wo * G, o // G, -1)
+    bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
+    xp = to_chwn(x, g.padding, None if keep else 'xp')                              # kept for the backward, or in the workspace
+    y = lc_forward(xp, lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
+    return from_chwn(y[..., :n], 'out', _is_channels_last(x)), (xp if keep else None)
+
+def _lc_core_backward(grad:Tensor, x:Tensor, weight:Tensor, xp:Tensor|None, g:Geometry, need_x:bool, need_w:bool, need_b:bool):
+    "The gradients `(x, weight, bias)` from the output's `grad`, each None where it is not needed."
+    (n, c, h, w), (ho, wo, o) = x.shape, weight.shape[:3]
+    wv = weight.contiguous().view(ho, wo * g.groups, o // g.groups, -1)
+    gw = fresh('gw', weight.shape, weight) if need_w else None
+    gwv = gw.view(wv.shape) if need_w else None
+    sink = (lambda i0, i1, done=None: gwv[i0:i1].flatten(0, 1)) if need_w else None
+    gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                              # (O, H_out, W_out, N)
+    gb = gy.sum(-1) if need_b else None
+    xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                            # laid out again, unless kept
+    gxp = lc_backward(xp, gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
+    t, _, l, _ = g.padding
+    return (from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', _is_channels_last(x)) if need_x else None), gw, gb
+
 class _LocalConv2d(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, g:Geometry, keep:bool):
-        n, c, h, w = x.shape
-        ho, wo, o = weight.shape[:3]
-        G = g.groups
-        wv = weight.contiguous().view(ho, wo * G, o // G, -1)
-        bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
-        xp = to_chwn(x, g.padding, None if keep else 'xp')                          # kept for the backward, or in the workspace
-        y = lc_forward(xp, lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
-        ctx.save_for_backward(x, weight, xp if keep else None)
-        ctx.g, ctx.has_bias, ctx.channels_last = g, bias is not None, _is_channels_last(x)
-        return from_chwn(y[..., :n], 'out', ctx.channels_last)
+        y, xp = _lc_core_forward(x, weight, bias, g, keep)
+        ctx.save_for_backward(x, weight, xp)
+        ctx.g, ctx.has_bias = g, bias is not None
+        return y
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad):
-        x, weight, xp = ctx.saved_tensors
-        (n, c, h, w), (ho, wo, o), g = x.shape, weight.shape[:3], ctx.g
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        wv = weight.contiguous().view(ho, wo * g.groups, o // g.groups, -1)
-        gw = fresh('gw', weight.shape, weight) if need_w else None
-        gwv = gw.view(wv.shape) if need_w else None
-        sink = (lambda i0, i1, done=None: gwv[i0:i1].flatten(0, 1)) if need_w else None
-        gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                          # (O, H_out, W_out, N)
-        gb = gy.sum(-1) if ctx.has_bias and need_b else None
-        xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                        # laid out again, unless kept
-        gxp = lc_backward(xp, gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
-        t, _, l, _ = g.padding
-        gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', ctx.channels_last) if need_x else None
-        return gx, gw, gb, None, None
+        return *_lc_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_b and ctx.has_bias), None, None
+
+# %% ../nbs/02_local.ipynb #044e40f7
+def _compiling() -> bool:
+    "Whether `torch.compile` is tracing, outside `torch.export` and every other transform or tracer."
+    exporting = getattr(torch.compiler, 'is_exporting', lambda: False)
+    return (torch.compiler.is_compiling() and not exporting() and not torch.onnx.is_in_onnx_export() and not torch.jit.is_tracing()
+            and not torch._C._are_functorch_transforms_active() and torch.autograd.forward_ad._current_level < 0)
+
+def _geometry_ints(g:Geometry) -> list[int]: return [*g.kernel_size, *g.stride, *g.padding, *g.dilation, g.groups]
+def _geometry_of(v:Sequence[int]) -> Geometry: return Geometry(tuple(v[0:2]), tuple(v[2:4]), tuple(v[4:8]), tuple(v[8:10]), v[10])
+def _or_empty(t:Tensor|None, like:Tensor) -> Tensor: return like.new_empty(0) if t is None else t
+def _like_x(x:Tensor, shape) -> Tensor: return x.new_empty(shape).contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)
+
+# %% ../nbs/02_local.ipynb #4053e431
+_LC_OP = hasattr(torch.library, 'custom_op')         # PyTorch 2.4 and later
+if _LC_OP:
+    @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry, bool keep) -> (Tensor, Tensor)')
+    def _lc_op(x, weight, bias, geometry, keep):
+        "The blocked product, and the padded input kept for the backward (empty when not kept)."
+        y, xp = _lc_core_forward(x, weight, bias, _geometry_of(geometry), keep)
+        return y, _or_empty(xp, x)
+
+    @_lc_op.register_fake
+    def _(x, weight, bias, geometry, keep):
+        (n, c, h, w), (ho, wo, o), (t, b, l, r) = x.shape, weight.shape[:3], geometry[4:8]
+        return _like_x(x, (n, o, ho, wo)), x.new_empty((c, h + t + b, w + l + r, padded_images(x)) if keep else 0)
+
+# %% ../nbs/02_local.ipynb #b83dd470
+if _LC_OP:
+    @torch.library.custom_op('sisw::local_conv2d_backward', mutates_args=(),
+                             schema='(Tensor grad, Tensor x, Tensor weight, Tensor xp, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor)')
+    def _lc_backward_op(grad, x, weight, xp, geometry, needs):
+        "The gradients `(x, weight, bias)`, each empty where `needs` says it is not needed."
+        grads = _lc_core_backward(grad, x, weight, xp if xp.numel() else None, _geometry_of(geometry), *needs)
+        return tuple(_or_empty(t, x) for t in grads)
+
+    @_lc_backward_op.register_fake
+    def _(grad, x, weight, xp, geometry, needs):
+        shapes = (x.shape, weight.shape, grad.shape[1:])
+        return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
+
+    def _lc_op_setup(ctx, inputs, output):
+        x, weight, bias, geometry, keep = inputs
+        ctx.save_for_backward(x, weight, output[1]); ctx.mark_non_differentiable(output[1])
+        ctx.geometry, ctx.has_bias = geometry, bias is not None
+
+    def _lc_op_backward(ctx, grad, _):
+        needs = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.needs_input_grad[2] and ctx.has_bias]
+        grads = _lc_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
+        return *(t if need else None for t, need in zip(grads, needs)), None, None
+    _lc_op.register_autograd(_lc_op_backward, setup_context=_lc_op_setup)
 
 # %% ../nbs/02_local.ipynb #003a1d85
 def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
@@ -480,6 +538,8 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
         with torch.autocast(x.device.type, enabled=False):
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
+    if x.device.type == 'cpu' and x.shape[0] > 0 and _LC_OP and _compiling():                  # torch.compile: the custom operators
+        return _lc_op(x, weight, bias, _geometry_ints(g), keeps(x, weight, bias))[0]
     if x.shape[0] == 0 or _use_reference(x, weight, bias) or _composite_on(x, x.shape[0] * weight.numel()):
         return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))
