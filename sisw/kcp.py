@@ -181,43 +181,38 @@ class _KCPLocal(torch.autograd.Function):
         need_x, need_w, need_m, need_b = ctx.needs_input_grad[:4]
         return *_kcp_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_m, need_b and ctx.has_bias), None, None
 
-# %% ../nbs/03_kcp.ipynb #ccefb42f
+# %% ../nbs/03_kcp.ipynb #92203890
 if _LC_OP:
     @torch.library.custom_op('sisw::kcp_local', mutates_args=(),
-                             schema='(Tensor x, Tensor weight, Tensor maps, Tensor? local_bias, int[] geometry, bool keep) -> (Tensor, Tensor)')
-    def _kcp_op(x, weight, maps, local_bias, geometry, keep):
-        "The local method's output, and the padded input kept for the backward (empty when not kept)."
-        y, xp = _kcp_core_forward(x, weight, maps, local_bias, _geometry_of(geometry), keep)
-        return y, _or_empty(xp, x)
+                             schema='(Tensor x, Tensor weight, Tensor maps, Tensor? local_bias, int[] geometry) -> Tensor')
+    def _kcp_op(x, weight, maps, local_bias, geometry):
+        "The local method's output (`x` padded by the geometry's zeros inside)."
+        return _kcp_core_forward(x, weight, maps, local_bias, _geometry_of(geometry), False)[0]
 
     @_kcp_op.register_fake
-    def _(x, weight, maps, local_bias, geometry, keep):
-        (n, c, h, w), o, (ho, wo), (t, b, l, r) = x.shape, weight.shape[1], maps.shape[-2:], geometry[4:8]
-        return _like_x(x, (n, o, ho, wo)), x.new_empty((c, h + t + b, w + l + r, padded_images(x)) if keep else 0)
+    def _(x, weight, maps, local_bias, geometry): return _like_x(x, (x.shape[0], weight.shape[1], *maps.shape[-2:]))
 
-# %% ../nbs/03_kcp.ipynb #9efdff6a
+# %% ../nbs/03_kcp.ipynb #d6e08b89
 if _LC_OP:
     @torch.library.custom_op('sisw::kcp_local_backward', mutates_args=(),
-                             schema='(Tensor grad, Tensor x, Tensor weight, Tensor maps, Tensor xp, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor, Tensor)')
-    def _kcp_backward_op(grad, x, weight, maps, xp, geometry, needs):
+                             schema='(Tensor grad, Tensor x, Tensor weight, Tensor maps, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor, Tensor)')
+    def _kcp_backward_op(grad, x, weight, maps, geometry, needs):
         "The gradients `(x, weight, maps, local bias)`, each empty where `needs` says it is not needed."
-        grads = _kcp_core_backward(grad, x, weight, maps, xp if xp.numel() else None, _geometry_of(geometry), *needs)
-        return tuple(_or_empty(t, x) for t in grads)
+        return tuple(_or_empty(t, x) for t in _kcp_core_backward(grad, x, weight, maps, None, _geometry_of(geometry), *needs))
 
     @_kcp_backward_op.register_fake
-    def _(grad, x, weight, maps, xp, geometry, needs):
+    def _(grad, x, weight, maps, geometry, needs):
         shapes = (x.shape, weight.shape, maps.shape, grad.shape[1:])
         return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
 
     def _kcp_op_setup(ctx, inputs, output):
-        x, weight, maps, local_bias, geometry, keep = inputs
-        ctx.save_for_backward(x, weight, maps, output[1]); ctx.mark_non_differentiable(output[1])
-        ctx.geometry, ctx.has_bias = geometry, local_bias is not None
+        x, weight, maps, local_bias, geometry = inputs
+        ctx.save_for_backward(x, weight, maps); ctx.geometry, ctx.has_bias = geometry, local_bias is not None
 
-    def _kcp_op_backward(ctx, grad, _):
+    def _kcp_op_backward(ctx, grad):
         needs = [*ctx.needs_input_grad[:3], ctx.needs_input_grad[3] and ctx.has_bias]
         grads = _kcp_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
-        return *(t if need else None for t, need in zip(grads, needs)), None, None
+        return *(t if need else None for t, need in zip(grads, needs)), None
     _kcp_op.register_autograd(_kcp_op_backward, setup_context=_kcp_op_setup)
 
 # %% ../nbs/03_kcp.ipynb #cc753581
@@ -352,7 +347,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
     b = None if bias is None else mix_bias(bias, m)
-    if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g), keeps(x, weight, m, b))[0]
+    if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g))
     if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _reference_local_conv2d(x, mix_kernels(weight, m), b, g)
     return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 

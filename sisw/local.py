@@ -429,10 +429,14 @@ class _LocalConv2d(torch.autograd.Function):
         return *_lc_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_b and ctx.has_bias), None, None
 
 # %% ../nbs/02_local.ipynb #044e40f7
+def _exporting() -> bool:
+    "Whether `torch.export` is tracing (its flag read directly: Dynamo in some releases answers `is_exporting()` with a constant)."
+    flag = getattr(torch.compiler, '_is_exporting_flag', None)
+    return bool(flag) if flag is not None else torch.compiler.is_exporting()
+
 def _compiling() -> bool:
     "Whether `torch.compile` is tracing, outside `torch.export` and every other transform or tracer."
-    exporting = getattr(torch.compiler, 'is_exporting', lambda: False)
-    return (torch.compiler.is_compiling() and not exporting() and not torch.onnx.is_in_onnx_export() and not torch.jit.is_tracing()
+    return (torch.compiler.is_compiling() and not _exporting() and not torch.onnx.is_in_onnx_export() and not torch.jit.is_tracing()
             and not torch._C._are_functorch_transforms_active() and torch.autograd.forward_ad._current_level < 0)
 
 def _geometry_ints(g:Geometry) -> list[int]: return [*g.kernel_size, *g.stride, *g.padding, *g.dilation, g.groups]
@@ -441,42 +445,39 @@ def _or_empty(t:Tensor|None, like:Tensor) -> Tensor: return like.new_empty(0) if
 def _like_x(x:Tensor, shape) -> Tensor: return x.new_empty(shape).contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)
 
 # %% ../nbs/02_local.ipynb #4053e431
-_LC_OP = hasattr(torch.library, 'custom_op')         # PyTorch 2.4 and later
+_LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # PyTorch 2.4 and later
 if _LC_OP:
-    @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry, bool keep) -> (Tensor, Tensor)')
-    def _lc_op(x, weight, bias, geometry, keep):
-        "The blocked product, and the padded input kept for the backward (empty when not kept)."
-        y, xp = _lc_core_forward(x, weight, bias, _geometry_of(geometry), keep)
-        return y, _or_empty(xp, x)
+    @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry) -> Tensor')
+    def _lc_op(x, weight, bias, geometry):
+        "The blocked product (`x` padded by the geometry's zeros inside)."
+        return _lc_core_forward(x, weight, bias, _geometry_of(geometry), False)[0]
 
     @_lc_op.register_fake
-    def _(x, weight, bias, geometry, keep):
-        (n, c, h, w), (ho, wo, o), (t, b, l, r) = x.shape, weight.shape[:3], geometry[4:8]
-        return _like_x(x, (n, o, ho, wo)), x.new_empty((c, h + t + b, w + l + r, padded_images(x)) if keep else 0)
+    def _(x, weight, bias, geometry):
+        ho, wo, o = weight.shape[:3]
+        return _like_x(x, (x.shape[0], o, ho, wo))
 
 # %% ../nbs/02_local.ipynb #b83dd470
 if _LC_OP:
     @torch.library.custom_op('sisw::local_conv2d_backward', mutates_args=(),
-                             schema='(Tensor grad, Tensor x, Tensor weight, Tensor xp, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor)')
-    def _lc_backward_op(grad, x, weight, xp, geometry, needs):
+                             schema='(Tensor grad, Tensor x, Tensor weight, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor)')
+    def _lc_backward_op(grad, x, weight, geometry, needs):
         "The gradients `(x, weight, bias)`, each empty where `needs` says it is not needed."
-        grads = _lc_core_backward(grad, x, weight, xp if xp.numel() else None, _geometry_of(geometry), *needs)
-        return tuple(_or_empty(t, x) for t in grads)
+        return tuple(_or_empty(t, x) for t in _lc_core_backward(grad, x, weight, None, _geometry_of(geometry), *needs))
 
     @_lc_backward_op.register_fake
-    def _(grad, x, weight, xp, geometry, needs):
+    def _(grad, x, weight, geometry, needs):
         shapes = (x.shape, weight.shape, grad.shape[1:])
         return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
 
     def _lc_op_setup(ctx, inputs, output):
-        x, weight, bias, geometry, keep = inputs
-        ctx.save_for_backward(x, weight, output[1]); ctx.mark_non_differentiable(output[1])
-        ctx.geometry, ctx.has_bias = geometry, bias is not None
+        x, weight, bias, geometry = inputs
+        ctx.save_for_backward(x, weight); ctx.geometry, ctx.has_bias = geometry, bias is not None
 
-    def _lc_op_backward(ctx, grad, _):
+    def _lc_op_backward(ctx, grad):
         needs = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.needs_input_grad[2] and ctx.has_bias]
         grads = _lc_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
-        return *(t if need else None for t, need in zip(grads, needs)), None, None
+        return *(t if need else None for t, need in zip(grads, needs)), None
     _lc_op.register_autograd(_lc_op_backward, setup_context=_lc_op_setup)
 
 # %% ../nbs/02_local.ipynb #003a1d85
@@ -539,7 +540,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
     if x.device.type == 'cpu' and x.shape[0] > 0 and _LC_OP and _compiling():                  # torch.compile: the custom operators
-        return _lc_op(x, weight, bias, _geometry_ints(g), keeps(x, weight, bias))[0]
+        return _lc_op(x, weight, bias, _geometry_ints(g))
     if x.shape[0] == 0 or _use_reference(x, weight, bias) or _composite_on(x, x.shape[0] * weight.numel()):
         return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))

@@ -17,9 +17,9 @@ LARGER = (Shape('N128 64 32', 128, 64, 64, (32, 32), 3), Shape('N64 128 28', 64,
 COMPOSITE = L._reference_local_conv2d
 
 def on_path(f, path):
-    "`f` with the locally connected product on `path`: 'core', 'composite' (shipped) or 'lean' (the candidate)."
+    "`f` with the locally connected product on `path`: 'auto' (as shipped), 'core', 'composite' (shipped) or 'lean' (the candidate)."
     def g(x):
-        L.DEVICE_PATH = 'core' if path == 'core' else 'composite'
+        L.DEVICE_PATH = path if path in ('auto', 'core') else 'composite'
         L._reference_local_conv2d = K._reference_local_conv2d = lean.lean_local_conv2d if path == 'lean' else COMPOSITE
         return f(x)
     return g
@@ -30,7 +30,7 @@ def variants(shape):
     out = {'nn.Conv2d': base['nn.Conv2d']}
     for name in ('LocallyConnected2d', 'KCPConv2d S=4 local', 'KCPConv2d S=9 local'):
         for p in ('core', 'composite', 'lean'): out[f'{name} {p}'] = (on_path(base[name][0], p), base[name][1])
-    for S in (4, 9): out[f'KCPConv2d S={S} conv'] = base[f'KCPConv2d S={S} conv']
+    for S in (4, 9): out[f'KCPConv2d S={S} conv'] = (on_path(base[f'KCPConv2d S={S} conv'][0], 'auto'), base[f'KCPConv2d S={S} conv'][1])
     for p in ('unfold + einsum (Pogodin et al.)', 'unfold + bmm'):
         if p in base: out[p] = base[p]
     return out
