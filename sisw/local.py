@@ -445,7 +445,7 @@ def _or_empty(t:Tensor|None, like:Tensor) -> Tensor: return like.new_empty(0) if
 def _like_x(x:Tensor, shape) -> Tensor: return x.new_empty(shape).contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)
 
 # %% ../nbs/02_local.ipynb #4053e431
-_LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # PyTorch 2.4 and later
+_LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # else: the composite path
 if _LC_OP:
     @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry) -> Tensor')
     def _lc_op(x, weight, bias, geometry):
