@@ -14,7 +14,7 @@ from torch import nn, Tensor
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
                         _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _reference_local_conv2d,
-                        padded_images, _compiling, _geometry_ints, _geometry_of, _or_empty, _like_x, _LC_OP)
+                        _memory_format, _compiling, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _needed, _LC_OP)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
@@ -115,18 +115,20 @@ def _grad_inside(mk, xp:Tensor, gy:Tensor, weight:Tensor, maps:Tensor, gW:Tensor
         if gM is not None: gM.view(maps.shape).add_(gm) if o0 else gM.view(maps.shape).copy_(gm)
 
 # %% ../nbs/03_kcp.ipynb #783b1251
+def _way_key(x:Tensor, weight:Tensor, maps:Tensor, g:Geometry) -> tuple: return (x.shape, weight.shape, maps.shape, g)   # a shape's timed way
+
 def _kcp_way(xp:Tensor, weight:Tensor, G:int, key:tuple):
     "The compiled kernels and blocks of outputs `mk` where the forward mixes the kernels inside them (its way for `key`), else None."
     mk = _mixing_kernels(xp, weight, G)
     return mk if mk is not None and (len(mk[1]) == 1 or (MIX_WAY or _mix_ways.get(key)) == 'inside') else None
 
-def _kcp_core_forward(x:Tensor, weight:Tensor, maps:Tensor, local_bias:Tensor|None, g:Geometry, keep:bool) -> tuple[Tensor, Tensor|None]:
-    "The output, mixed inside the compiled kernels or block by block, and the padded `(C, H, W, N)` input when `keep`."
+def _kcp_core_forward(x:Tensor, weight:Tensor, maps:Tensor, local_bias:Tensor|None, g:Geometry, keep:bool, channels_last:bool) -> tuple[Tensor, Tensor|None]:
+    "The output (channels_last or contiguous), mixed inside the compiled kernels or block by block, and the padded `(C, H, W, N)` input when `keep`."
     ho, wo = maps.shape[-2:]
     S, o = weight.shape[:2]; G = g.groups
     bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
     xp = to_chwn(x, g.padding, None if keep else 'xp')                              # kept for the backward, or in the workspace
-    mk, key = _mixing_kernels(xp, weight, G), (x.shape, weight.shape, maps.shape, g)   # key: the shapes' timed way
+    mk, key = _mixing_kernels(xp, weight, G), _way_key(x, weight, maps, g)
     def inside():                                                                # mixed inside the kernels, position by position,
         y = scratch('y', o * ho * wo * xp.shape[-1], xp).view(o, ho, wo, xp.shape[-1])
         for o0, o1 in mk[1]:                                                     # a block of outputs at a time
@@ -137,10 +139,11 @@ def _kcp_core_forward(x:Tensor, weight:Tensor, maps:Tensor, local_bias:Tensor|No
     if mk is None: y = blocks()
     elif len(mk[1]) == 1: y = inside()                                           # the S kernels fit in MIX_BYTES
     else: y = _mixing_way(key, dict(inside=inside, blocks=blocks))
-    return from_chwn(y[..., :x.shape[0]], 'out', _is_channels_last(x)), (xp if keep else None)
+    return from_chwn(y[..., :x.shape[0]], 'out', channels_last), (xp if keep else None)
 
-def _kcp_core_backward(grad:Tensor, x:Tensor, weight:Tensor, maps:Tensor, xp:Tensor|None, g:Geometry, need_x:bool, need_w:bool, need_m:bool, need_b:bool):
-    "The gradients `(x, weight, maps, local bias)` from the output's `grad`, each None where it is not needed."
+def _kcp_core_backward(grad:Tensor, x:Tensor, weight:Tensor, maps:Tensor, xp:Tensor|None, g:Geometry, channels_last:bool,
+                       need_x:bool, need_w:bool, need_m:bool, need_b:bool):
+    "The gradients `(x, weight, maps, local bias)` from the output's `grad`, each None where it is not needed (the input's channels_last or contiguous)."
     (n, c, h, w), (ho, wo) = x.shape, maps.shape[-2:]
     weights, W, M = _block_mixer(weight.contiguous(), maps.contiguous(), g.groups)
     gW = torch.zeros_like(W) if (need_w or need_m) else None
@@ -149,7 +152,7 @@ def _kcp_core_backward(grad:Tensor, x:Tensor, weight:Tensor, maps:Tensor, xp:Ten
     gy = to_chwn(grad, (0, 0, 0, 0), 'g')                                              # (O, H_out, W_out, N)
     gb = gy.sum(-1) if need_b else None
     xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                            # laid out again, unless kept
-    key = (x.shape, weight.shape, maps.shape, g)
+    key = _way_key(x, weight, maps, g)
     mk = _kcp_way(xp, weight, g.groups, key)                                      # the forward's way: the input gradient follows it
     inside_x = mk is not None and need_x and _local.INPUT_GRAD == 'compiled'
     inside_w = (mk is not None and sink is not None and _local.WEIGHT_GRAD == 'compiled' and g.groups == 1
@@ -164,13 +167,13 @@ def _kcp_core_backward(grad:Tensor, x:Tensor, weight:Tensor, maps:Tensor, xp:Ten
             xb, wb, mb, _, Gb = _block_args(gxp, weight, maps, None, g.groups, o0, o1)
             mk[0].input_grad_rows(xb, wb, gy[o0:o1], 0, ho, *g.kernel_args[:-1], Gb, mb)
     t, _, l, _ = g.padding
-    gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', _is_channels_last(x)) if need_x else None
+    gx = from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', channels_last) if need_x else None
     return gx, gW.view(weight.shape) if need_w else None, gM.view(maps.shape) if need_m else None, gb
 
 class _KCPLocal(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, maps, local_bias, g:Geometry, keep:bool):
-        y, xp = _kcp_core_forward(x, weight, maps, local_bias, g, keep)
+        y, xp = _kcp_core_forward(x, weight, maps, local_bias, g, keep, _is_channels_last(x))
         ctx.save_for_backward(x, weight, maps, xp)
         ctx.g, ctx.has_bias = g, local_bias is not None
         return y
@@ -179,7 +182,8 @@ class _KCPLocal(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
         need_x, need_w, need_m, need_b = ctx.needs_input_grad[:4]
-        return *_kcp_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_m, need_b and ctx.has_bias), None, None
+        x, weight, maps, xp = ctx.saved_tensors
+        return *_kcp_core_backward(grad, x, weight, maps, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_m, need_b and ctx.has_bias), None, None
 
 # %% ../nbs/03_kcp.ipynb #92203890
 if _LC_OP:
@@ -187,10 +191,10 @@ if _LC_OP:
                              schema='(Tensor x, Tensor weight, Tensor maps, Tensor? local_bias, int[] geometry) -> Tensor')
     def _kcp_op(x, weight, maps, local_bias, geometry):
         "The local method's output (`x` padded by the geometry's zeros inside)."
-        return _kcp_core_forward(x, weight, maps, local_bias, _geometry_of(geometry), False)[0]
+        return _kcp_core_forward(x, weight, maps, local_bias, _geometry_of(geometry), False, False)[0]
 
     @_kcp_op.register_fake
-    def _(x, weight, maps, local_bias, geometry): return _like_x(x, (x.shape[0], weight.shape[1], *maps.shape[-2:]))
+    def _(x, weight, maps, local_bias, geometry): return x.new_empty((x.shape[0], weight.shape[1], *maps.shape[-2:]))
 
 # %% ../nbs/03_kcp.ipynb #d6e08b89
 if _LC_OP:
@@ -198,12 +202,10 @@ if _LC_OP:
                              schema='(Tensor grad, Tensor x, Tensor weight, Tensor maps, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor, Tensor)')
     def _kcp_backward_op(grad, x, weight, maps, geometry, needs):
         "The gradients `(x, weight, maps, local bias)`, each empty where `needs` says it is not needed."
-        return tuple(_or_empty(t, x) for t in _kcp_core_backward(grad, x, weight, maps, None, _geometry_of(geometry), *needs))
+        return tuple(_or_empty(t, x) for t in _kcp_core_backward(grad, x, weight, maps, None, _geometry_of(geometry), False, *needs))
 
     @_kcp_backward_op.register_fake
-    def _(grad, x, weight, maps, geometry, needs):
-        shapes = (x.shape, weight.shape, maps.shape, grad.shape[1:])
-        return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
+    def _(grad, x, weight, maps, geometry, needs): return _fake_grads(x, (x.shape, weight.shape, maps.shape, grad.shape[1:]), needs)
 
     def _kcp_op_setup(ctx, inputs, output):
         x, weight, maps, local_bias, geometry = inputs
@@ -211,8 +213,7 @@ if _LC_OP:
 
     def _kcp_op_backward(ctx, grad):
         needs = [*ctx.needs_input_grad[:3], ctx.needs_input_grad[3] and ctx.has_bias]
-        grads = _kcp_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
-        return *(t if need else None for t, need in zip(grads, needs)), None
+        return *_needed(_kcp_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs), needs), None
     _kcp_op.register_autograd(_kcp_op_backward, setup_context=_kcp_op_setup)
 
 # %% ../nbs/03_kcp.ipynb #cc753581
@@ -347,7 +348,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     x, g = g.pad(x)
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
     b = None if bias is None else mix_bias(bias, m)
-    if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g))
+    if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g)).contiguous(memory_format=_memory_format(x))
     if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _reference_local_conv2d(x, mix_kernels(weight, m), b, g)
     return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.autograd.function import once_differentiable
 
-from .similarity import as_pair, _transforming
+from .similarity import as_pair, _transforming, _other_transform
 from .kernels import kernels_for, kernels_apply, vector_images
 
 # %% auto #0
@@ -388,9 +388,10 @@ def lc_backward(xp:Tensor, # padded input `(C, Hp, Wp, N)`
 
 # %% ../nbs/02_local.ipynb #39ba822a
 def _is_channels_last(x:Tensor) -> bool: return not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+def _memory_format(x:Tensor): return torch.channels_last if _is_channels_last(x) else torch.contiguous_format
 
-def _lc_core_forward(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry, keep:bool) -> tuple[Tensor, Tensor|None]:
-    "The blocked product's output, and the padded `(C, H, W, N)` input when `keep` (else None: laid out again in the backward)."
+def _lc_core_forward(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry, keep:bool, channels_last:bool) -> tuple[Tensor, Tensor|None]:
+    "The blocked product's output (channels_last or contiguous), and the padded `(C, H, W, N)` input when `keep` (else None: laid out again in the backward)."
     n, c, h, w = x.shape
     ho, wo, o = weight.shape[:3]
     G = g.groups
@@ -398,10 +399,10 @@ def _lc_core_forward(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry, keep
     bt = None if bias is None else bias.reshape(o, ho, wo).permute(1, 2, 0).reshape(ho, wo * G, o // G)
     xp = to_chwn(x, g.padding, None if keep else 'xp')                              # kept for the backward, or in the workspace
     y = lc_forward(xp, lambda i0, i1: wv[i0:i1].flatten(0, 1), bt, g, (ho, wo), o, views=True)
-    return from_chwn(y[..., :n], 'out', _is_channels_last(x)), (xp if keep else None)
+    return from_chwn(y[..., :n], 'out', channels_last), (xp if keep else None)
 
-def _lc_core_backward(grad:Tensor, x:Tensor, weight:Tensor, xp:Tensor|None, g:Geometry, need_x:bool, need_w:bool, need_b:bool):
-    "The gradients `(x, weight, bias)` from the output's `grad`, each None where it is not needed."
+def _lc_core_backward(grad:Tensor, x:Tensor, weight:Tensor, xp:Tensor|None, g:Geometry, channels_last:bool, need_x:bool, need_w:bool, need_b:bool):
+    "The gradients `(x, weight, bias)` from the output's `grad`, each None where it is not needed (the input's channels_last or contiguous)."
     (n, c, h, w), (ho, wo, o) = x.shape, weight.shape[:3]
     wv = weight.contiguous().view(ho, wo * g.groups, o // g.groups, -1)
     gw = fresh('gw', weight.shape, weight) if need_w else None
@@ -412,12 +413,12 @@ def _lc_core_backward(grad:Tensor, x:Tensor, weight:Tensor, xp:Tensor|None, g:Ge
     xp = to_chwn(x, g.padding, 'xp') if xp is None else xp                            # laid out again, unless kept
     gxp = lc_backward(xp, gy, lambda i0, i1: wv[i0:i1].flatten(0, 1), sink, g, need_x, views=True)
     t, _, l, _ = g.padding
-    return (from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', _is_channels_last(x)) if need_x else None), gw, gb
+    return (from_chwn(gxp[:, t:t + h, l:l + w, :n], 'gx', channels_last) if need_x else None), gw, gb
 
 class _LocalConv2d(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, g:Geometry, keep:bool):
-        y, xp = _lc_core_forward(x, weight, bias, g, keep)
+        y, xp = _lc_core_forward(x, weight, bias, g, keep, _is_channels_last(x))
         ctx.save_for_backward(x, weight, xp)
         ctx.g, ctx.has_bias = g, bias is not None
         return y
@@ -426,7 +427,8 @@ class _LocalConv2d(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        return *_lc_core_backward(grad, *ctx.saved_tensors, ctx.g, need_x, need_w, need_b and ctx.has_bias), None, None
+        x, weight, xp = ctx.saved_tensors
+        return *_lc_core_backward(grad, x, weight, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_b and ctx.has_bias), None, None
 
 # %% ../nbs/02_local.ipynb #044e40f7
 def _exporting() -> bool:
@@ -436,13 +438,13 @@ def _exporting() -> bool:
 
 def _compiling() -> bool:
     "Whether `torch.compile` is tracing, outside `torch.export` and every other transform or tracer."
-    return (torch.compiler.is_compiling() and not _exporting() and not torch.onnx.is_in_onnx_export() and not torch.jit.is_tracing()
-            and not torch._C._are_functorch_transforms_active() and torch.autograd.forward_ad._current_level < 0)
+    return torch.compiler.is_compiling() and not _exporting() and not _other_transform()
 
 def _geometry_ints(g:Geometry) -> list[int]: return [*g.kernel_size, *g.stride, *g.padding, *g.dilation, g.groups]
 def _geometry_of(v:Sequence[int]) -> Geometry: return Geometry(tuple(v[0:2]), tuple(v[2:4]), tuple(v[4:8]), tuple(v[8:10]), v[10])
 def _or_empty(t:Tensor|None, like:Tensor) -> Tensor: return like.new_empty(0) if t is None else t
-def _like_x(x:Tensor, shape) -> Tensor: return x.new_empty(shape).contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)
+def _fake_grads(like:Tensor, shapes, needs) -> tuple[Tensor, ...]: return tuple(like.new_empty(s if need else 0) for s, need in zip(shapes, needs))
+def _needed(grads, needs) -> tuple: return tuple(t if need else None for t, need in zip(grads, needs))
 
 # %% ../nbs/02_local.ipynb #4053e431
 _LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # else: the composite path
@@ -450,12 +452,12 @@ if _LC_OP:
     @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry) -> Tensor')
     def _lc_op(x, weight, bias, geometry):
         "The blocked product (`x` padded by the geometry's zeros inside)."
-        return _lc_core_forward(x, weight, bias, _geometry_of(geometry), False)[0]
+        return _lc_core_forward(x, weight, bias, _geometry_of(geometry), False, False)[0]
 
     @_lc_op.register_fake
     def _(x, weight, bias, geometry):
         ho, wo, o = weight.shape[:3]
-        return _like_x(x, (x.shape[0], o, ho, wo))
+        return x.new_empty((x.shape[0], o, ho, wo))
 
 # %% ../nbs/02_local.ipynb #b83dd470
 if _LC_OP:
@@ -463,12 +465,10 @@ if _LC_OP:
                              schema='(Tensor grad, Tensor x, Tensor weight, int[] geometry, bool[] needs) -> (Tensor, Tensor, Tensor)')
     def _lc_backward_op(grad, x, weight, geometry, needs):
         "The gradients `(x, weight, bias)`, each empty where `needs` says it is not needed."
-        return tuple(_or_empty(t, x) for t in _lc_core_backward(grad, x, weight, None, _geometry_of(geometry), *needs))
+        return tuple(_or_empty(t, x) for t in _lc_core_backward(grad, x, weight, None, _geometry_of(geometry), False, *needs))
 
     @_lc_backward_op.register_fake
-    def _(grad, x, weight, geometry, needs):
-        shapes = (x.shape, weight.shape, grad.shape[1:])
-        return tuple((_like_x(x, s) if i == 0 else x.new_empty(s)) if need else x.new_empty(0) for i, (s, need) in enumerate(zip(shapes, needs)))
+    def _(grad, x, weight, geometry, needs): return _fake_grads(x, (x.shape, weight.shape, grad.shape[1:]), needs)
 
     def _lc_op_setup(ctx, inputs, output):
         x, weight, bias, geometry = inputs
@@ -476,8 +476,7 @@ if _LC_OP:
 
     def _lc_op_backward(ctx, grad):
         needs = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.needs_input_grad[2] and ctx.has_bias]
-        grads = _lc_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs)
-        return *(t if need else None for t, need in zip(grads, needs)), None
+        return *_needed(_lc_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs), needs), None
     _lc_op.register_autograd(_lc_op_backward, setup_context=_lc_op_setup)
 
 # %% ../nbs/02_local.ipynb #003a1d85
@@ -491,7 +490,7 @@ def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometr
     y = y.reshape(n, o, ho, wo)
     y = y if bias is None else y + bias
     if _transforming(): return y                                                      # a transform's tensors keep their layout
-    return y.contiguous(memory_format=torch.channels_last if _is_channels_last(x) else torch.contiguous_format)   # as the core's output
+    return y.contiguous(memory_format=_memory_format(x))                                  # as the core's output
 
 def _use_reference(*tensors) -> bool:
     "Whether a transform, a tracer or a meta tensor needs the composite path."
@@ -540,7 +539,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
     if x.device.type == 'cpu' and x.shape[0] > 0 and _LC_OP and _compiling():                  # torch.compile: the custom operators
-        return _lc_op(x, weight, bias, _geometry_ints(g))
+        return _lc_op(x, weight, bias, _geometry_ints(g)).contiguous(memory_format=_memory_format(x))
     if x.shape[0] == 0 or _use_reference(x, weight, bias) or _composite_on(x, x.shape[0] * weight.numel()):
         return _reference_local_conv2d(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))

@@ -150,10 +150,16 @@ def _set_similarity(self, similarity:str|Callable):
         raise ValueError(f"similarity must be one of {sorted(SIMILARITIES)} or a function; got {similarity!r}")
     self.similarity, self.fn = similarity, (SIMILARITIES[similarity] if isinstance(similarity, str) else similarity)
 
+_functorch_active = getattr(torch._C, '_are_functorch_transforms_active', lambda: torch._C._functorch.peek_interpreter_stack() is not None)
+
+def _other_transform() -> bool:
+    "Whether `torch.jit.trace`, ONNX export, a `torch.func` transform or forward-mode AD is running (`torch.compile` aside)."
+    return (torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or _functorch_active()
+            or torch.autograd.forward_ad._current_level >= 0)
+
 def _transforming() -> bool:
     "Whether a tracer, `torch.compile`, ONNX export, a `torch.func` transform or forward-mode AD is running."
-    return (torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
-            or torch._C._functorch.peek_interpreter_stack() is not None or torch.autograd.forward_ad._current_level >= 0)
+    return torch.compiler.is_compiling() or _other_transform()
 
 def _keeps_maps(self, c:Tensor, m:Tensor) -> bool:
     "Whether the maps may be kept: a named similarity, on the CPU, nothing needing a gradient, outside every transform, tracer and inference mode."
