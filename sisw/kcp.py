@@ -13,7 +13,7 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _reference_local_conv2d,
+                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _CompositeLocal,
                         _memory_format, _compiling, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _needed, _LC_OP)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
@@ -334,7 +334,7 @@ def kcp_conv2d(x:Tensor, # input `(N, C, H, W)`
 def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geometry, method:str) -> Tensor:
     "`kcp_conv2d` on checked arguments."
     dt = _autocast_dtype(x.device.type)
-    if dt is not None and x.dtype != dt:
+    if dt is not None and (x.dtype != dt or weight.dtype != dt):
         with torch.autocast(x.device.type, enabled=False):
             return _kcp_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), maps.to(dt), g, method)
     cw = _as5(maps)
@@ -349,7 +349,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
     m = cw[0, :, 0] if cw.shape[2] == 1 else cw[0].transpose(0, 1)                     # (S, H, W) or (O, S, H, W)
     b = None if bias is None else mix_bias(bias, m)
     if compiling: return _kcp_op(x, weight, m, b, _geometry_ints(g)).contiguous(memory_format=_memory_format(x))
-    if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _reference_local_conv2d(x, mix_kernels(weight, m), b, g)
+    if _composite_on(x, x.shape[0] * maps.shape[-2] * maps.shape[-1] * weight[0].numel()): return _CompositeLocal.apply(x, mix_kernels(weight, m), b, g)
     return _KCPLocal.apply(x, weight, m, b, g, keeps(x, weight, m, b))
 
 # %% ../nbs/03_kcp.ipynb #07a80b9b

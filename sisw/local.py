@@ -447,7 +447,7 @@ def _fake_grads(like:Tensor, shapes, needs) -> tuple[Tensor, ...]: return tuple(
 def _needed(grads, needs) -> tuple: return tuple(t if need else None for t, need in zip(grads, needs))
 
 # %% ../nbs/02_local.ipynb #4053e431
-_LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # else: the composite path
+_LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # else: the reference product
 if _LC_OP:
     @torch.library.custom_op('sisw::local_conv2d', mutates_args=(), schema='(Tensor x, Tensor weight, Tensor? bias, int[] geometry) -> Tensor')
     def _lc_op(x, weight, bias, geometry):
@@ -493,12 +493,67 @@ def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometr
     return y.contiguous(memory_format=_memory_format(x))                                  # as the core's output
 
 def _use_reference(*tensors) -> bool:
-    "Whether a transform, a tracer or a meta tensor needs the composite path."
+    "Whether a transform, a tracer or a meta tensor needs the reference product."
     return _transforming() or any(t is not None and t.device.type == 'meta' for t in tensors)
 
+# %% ../nbs/02_local.ipynb #ac0fe268
+def _patches_by_position(x:Tensor, g:Geometry, out_size:tuple[int, int]) -> Tensor:
+    "The patches of `x` (zero-padded by `g.padding`) as `(H_out * W_out * groups, N, C // groups * kh * kw)`: one copy, from strided views."
+    t, b, l, r = g.padding
+    if any(g.padding): x = F.pad(x, (l, r, t, b))
+    (kh, kw), (sh, sw), (dh, dw) = g.kernel_size, g.stride, g.dilation
+    u = x.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]     # (N, C, H_out, W_out, kh, kw)
+    return u.unflatten(1, (g.groups, -1)).permute(3, 4, 1, 0, 2, 5, 6).reshape(out_size[0] * out_size[1] * g.groups, x.shape[0], -1)
+
+def _from_positions(y:Tensor, n:int, o:int, out_size:tuple[int, int], channels_last:bool) -> Tensor:
+    "`(H_out * W_out * groups, N, O // groups)` as the layer's output `(N, O, H_out, W_out)`, contiguous or channels_last: one copy."
+    y = y.view(*out_size, -1, n, y.shape[-1])                                           # (H_out, W_out, G, N, O/G)
+    if channels_last: return y.permute(3, 0, 1, 2, 4).contiguous().view(n, *out_size, o).permute(0, 3, 1, 2)
+    return y.permute(3, 2, 4, 0, 1).contiguous().view(n, o, *out_size)
+
+def _to_positions(gy:Tensor, groups:int) -> Tensor:
+    "The output gradient `(N, O, H_out, W_out)`, any layout, as `(H_out * W_out * groups, N, O // groups)`: one copy."
+    n, o, ho, wo = gy.shape
+    return gy.permute(2, 3, 0, 1).reshape(ho * wo, n, groups, o // groups).transpose(1, 2).reshape(ho * wo * groups, n, o // groups)
+
+# %% ../nbs/02_local.ipynb #d5a3a3b5
+def _fold_input_grad(gyl:Tensor, weight:Tensor, g:Geometry, x_shape) -> Tensor:
+    "The input gradient from the output gradient by position `(L*G, N, O/G)`: the patches' gradients, added back by `F.fold`."
+    n, c, h, w = x_shape
+    ho, wo, o = weight.shape[:3]
+    gc = torch.bmm(gyl, weight.reshape(ho * wo * g.groups, o // g.groups, -1))                # (L*G, N, K)
+    gc = gc.view(ho * wo, g.groups, n, -1).permute(2, 1, 3, 0).reshape(n, -1, ho * wo)       # (N, C*kh*kw, L)
+    t, b, l, r = g.padding
+    return F.fold(gc, (h + t + b, w + l + r), g.kernel_size, g.dilation, 0, g.stride)[:, :, t:t + h, l:l + w]
+
+# %% ../nbs/02_local.ipynb #9e9c1494
+class _CompositeLocal(torch.autograd.Function):
+    "The locally connected product in few kernels: patches by position, one batched product (biases inside), one layout each way."
+    @staticmethod
+    def forward(ctx, x, weight, bias, g:Geometry):
+        (ho, wo, o), n, G = weight.shape[:3], x.shape[0], g.groups
+        cols = _patches_by_position(x, g, (ho, wo))                                     # (L*G, N, K)
+        wt = weight.reshape(ho * wo * G, o // G, -1).transpose(1, 2)                    # (L*G, K, O/G)
+        y = torch.bmm(cols, wt) if bias is None else torch.baddbmm(bias.reshape(G, o // G, ho * wo).permute(2, 0, 1).reshape(-1, 1, o // G), cols, wt)
+        ctx.save_for_backward(x, weight, cols if ctx.needs_input_grad[1] else None)
+        ctx.g, ctx.has_bias = g, bias is not None
+        return _from_positions(y, n, o, (ho, wo), _is_channels_last(x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, cols = ctx.saved_tensors
+        g, (n, c, h, w), (ho, wo, o) = ctx.g, x.shape, weight.shape[:3]
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gyl = _to_positions(gy, g.groups)                                                # (L*G, N, O/G)
+        if need_w and torch.is_grad_enabled(): cols = _patches_by_position(x, g, (ho, wo))   # a gradient of this gradient: patches that know x
+        gw = torch.bmm(gyl.transpose(1, 2), cols).view(weight.shape) if need_w else None
+        gb = gy.sum(0) if ctx.has_bias and need_b else None
+        return (_fold_input_grad(gyl, weight, g, (n, c, h, w)) if need_x else None), gw, gb, None
+
+# %% ../nbs/02_local.ipynb #b036fe28
 DEVICE_PATHS = ('auto', 'core', 'composite')
-DEVICE_PATH = 'auto'           # off the CPU: 'core' (the blocked products above), 'composite' (this one), or 'auto':
-COMPOSITE_MACS = 2 ** 28       # the composite path for a forward of fewer multiply-adds than this
+DEVICE_PATH = 'auto'           # off the CPU: 'core' (the blocked products above), 'composite' (_CompositeLocal), or 'auto':
+COMPOSITE_MACS = 2 ** 31       # the composite path for a forward of fewer multiply-adds than this
 
 def composite_path(device_type:str, macs:int) -> bool:
     "Whether a layer with `macs` multiply-adds a forward takes the composite path on `device_type`: never on the CPU, else as `DEVICE_PATH` says."
@@ -540,8 +595,8 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
     x, g = g.pad(x)
     if x.device.type == 'cpu' and x.shape[0] > 0 and _LC_OP and _compiling():                  # torch.compile: the custom operators
         return _lc_op(x, weight, bias, _geometry_ints(g)).contiguous(memory_format=_memory_format(x))
-    if x.shape[0] == 0 or _use_reference(x, weight, bias) or _composite_on(x, x.shape[0] * weight.numel()):
-        return _reference_local_conv2d(x, weight, bias, g)
+    if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
+    if _composite_on(x, x.shape[0] * weight.numel()): return _CompositeLocal.apply(x, weight, bias, g)
     return _LocalConv2d.apply(x, weight, bias, g, keeps(x, weight, bias))
 
 # %% ../nbs/02_local.ipynb #7d6c7532

@@ -70,6 +70,12 @@ x = torch.randn(2, 2, 6, 6, dtype=torch.float64, device='cuda', requires_grad=Tr
 gcheck('LC', lambda: LC(2, 3, (6, 6), 3, padding=1), x)
 gcheck('KCP local', lambda: KCPConv2d(2, 3, 3, padding=1, n_centroids=4, method='local', centroids_trainable=True), x)
 gcheck('KCP conv', lambda: KCPConv2d(2, 3, 3, padding=1, n_centroids=4, method='conv', centroids_trainable=True), x)
+try:                                              # second derivatives on the composite path, to the input and the kernels
+    g = L.Geometry.check(2, 3, 3, padding=1); w = torch.randn(6, 6, 3, 2, 3, 3, dtype=torch.float64, device='cuda', requires_grad=True)
+    ok = torch.autograd.gradgradcheck(lambda x, w: L._CompositeLocal.apply(x, w, None, g), (x, w))
+except Exception: ok = False; traceback.print_exc()
+print(f"{'ok  ' if ok else 'FAIL'} gradgradcheck LC composite", flush=True)
+if not ok: fails.append('gradgradcheck LC composite')
 
 try:
     m = KCPConv2d(3, 8, 3, padding=1, n_centroids=9).cuda(); xx = torch.randn(4, 3, 16, 16, device='cuda')
@@ -80,6 +86,9 @@ try:
     y2.float().sum().backward()
     sd = {k: v.cpu() for k, v in m.state_dict().items()}; m2 = KCPConv2d(3, 8, 3, padding=1, n_centroids=9); m2.load_state_dict(sd)
     torch.testing.assert_close(m2(xx.cpu()), m(xx).cpu(), rtol=1e-4, atol=1e-5)
+    mk = KCPConv2d(3, 8, 3, padding=1, n_centroids=4, method='local').cuda()      # a half input, float32 kernels, under autocast
+    with torch.autocast('cuda', dtype=torch.float16): y3 = mk(xx.half())
+    y3.float().sum().backward(); assert y3.dtype == torch.float16 and mk.weight.grad.dtype == torch.float32
     lc = LC.from_conv(nn.Conv2d(3, 4, 3, padding=1).cuda(), 16); conv = nn.Conv2d(3, 4, 3, padding=1).cuda()
     print('ok   autocast fp16/bf16', y.dtype, y2.dtype, 'state_dict cuda->cpu, from_conv on cuda', flush=True)
 except Exception: fails.append('autocast/state_dict'); traceback.print_exc()

@@ -1,8 +1,8 @@
 """Per shape on CUDA, each layer's step (forward + backward) three ways: its wall time side by side with the others, as a
 ratio to nn.Conv2d; the GPU's busy time and the kernels it launches (torch's profiler); and the replay of the step
 captured in a CUDA graph, which is the GPU's own time without the host's launches. The LC layer and the KCP layer's
-local method run on three paths: the blocked core, the shipped composite path (F.unfold + einsum) and the candidate
-in lean.py, whose results are first checked against the composite path on the GPU.
+local method run on three paths: the blocked core, the composite path (sisw.local._CompositeLocal) and the reference
+(F.unfold + einsum, the path for transforms and tracing).
 
     python bench/gpu/steps.py OUT.json"""
 import json, os, statistics, sys, time, traceback, torch
@@ -10,17 +10,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sisw.local as L, sisw.kcp as K
 from sisw.benchmark import SUITE, Shape, bench_layers, _measure
 from torch.profiler import profile, ProfilerActivity
-import lean
 
 LARGER = (Shape('N128 64 32', 128, 64, 64, (32, 32), 3), Shape('N64 128 28', 64, 128, 128, (28, 28), 3), Shape('N64 256 14', 64, 256, 256, (14, 14), 3),
           Shape('N256 3 32', 256, 3, 64, (32, 32), 3), Shape('N16 64 56', 16, 64, 64, (56, 56), 3))
-COMPOSITE = L._reference_local_conv2d
+SHIPPED = L._CompositeLocal
+class Reference: apply = staticmethod(L._reference_local_conv2d)
 
 def on_path(f, path):
-    "`f` with the locally connected product on `path`: 'auto' (as shipped), 'core', 'composite' (shipped) or 'lean' (the candidate)."
+    "`f` with the locally connected product on `path`: 'auto' (as shipped), 'core', 'composite' or 'reference'."
     def g(x):
         L.DEVICE_PATH = path if path in ('auto', 'core') else 'composite'
-        L._reference_local_conv2d = K._reference_local_conv2d = lean.lean_local_conv2d if path == 'lean' else COMPOSITE
+        L._CompositeLocal = K._CompositeLocal = Reference if path == 'reference' else SHIPPED
         return f(x)
     return g
 
@@ -29,7 +29,7 @@ def variants(shape):
     base = bench_layers(shape, (4, 9), True, False, 'cuda')
     out = {'nn.Conv2d': base['nn.Conv2d']}
     for name in ('LocallyConnected2d', 'KCPConv2d S=4 local', 'KCPConv2d S=9 local'):
-        for p in ('core', 'composite', 'lean'): out[f'{name} {p}'] = (on_path(base[name][0], p), base[name][1])
+        for p in ('core', 'composite', 'reference'): out[f'{name} {p}'] = (on_path(base[name][0], p), base[name][1])
     for S in (4, 9): out[f'KCPConv2d S={S} conv'] = (on_path(base[f'KCPConv2d S={S} conv'][0], 'auto'), base[f'KCPConv2d S={S} conv'][1])
     for p in ('unfold + einsum (Pogodin et al.)', 'unfold + bmm'):
         if p in base: out[p] = base[p]
@@ -90,9 +90,9 @@ def show(shape, res):
 
 if __name__ == '__main__':
     torch.manual_seed(0)
-    out = {'lean_check_fails': lean.check('cuda'), 'shapes': {}}
+    out = {'shapes': {}}
     for shape in SUITE + LARGER:
         try: res = out['shapes'][shape.describe()] = run_shape(shape); show(shape, res)
         except Exception: print('FAIL', shape); traceback.print_exc()
         json.dump(out, open(sys.argv[1], 'w'), indent=1)
-    L.DEVICE_PATH, L._reference_local_conv2d, K._reference_local_conv2d = 'auto', COMPOSITE, COMPOSITE
+    L.DEVICE_PATH, L._CompositeLocal, K._CompositeLocal = 'auto', SHIPPED, SHIPPED
