@@ -65,10 +65,8 @@ def squared_distance(coords:Tensor, # `(H, W, 2)` output coordinates
                     ) -> Tensor:
     "Energy of the Gaussian similarity: ||A_s (p - c_s)||^2, `(..., H, W)`."
     d = coords - centroids[..., None, None, :]                          # (..., H, W, 2)
-    m = metric[..., None, None, :, :]
-    y0 = m[..., 0, 0] * d[..., 0] + m[..., 0, 1] * d[..., 1]
-    y1 = m[..., 1, 0] * d[..., 0] + m[..., 1, 1] * d[..., 1]
-    return y0 * y0 + y1 * y1
+    y = d @ metric.transpose(-1, -2)[..., None, :, :]                   # A_s (p - c_s): one batched product, few kernels on a GPU
+    return (y * y).sum(-1)
 
 def log_distance(coords:Tensor, centroids:Tensor, metric:Tensor,
                  power:float=2., # k: exp(-energy) = 1 / distance^k
@@ -172,12 +170,20 @@ def _kept_maps(self, key:tuple, c:Tensor, m:Tensor) -> Tensor|None:
     if kept is None or kept[0] != key or not (torch.equal(kept[1], c) and torch.equal(kept[2], m)): return None
     return kept[3].clone()
 
+def _kept_grid(self, h:int, w:int, c:Tensor) -> Tensor:
+    "The output grid, kept between calls for a named similarity (which never writes to it) outside transforms and inference mode: it depends on nothing learnt."
+    key, kept = (h, w, c.device, c.dtype), self.__dict__.get('_grid')
+    if kept is not None and kept[0] == key and not _transforming(): return kept[1]
+    grid = output_grid(h, w, c.device, c.dtype)
+    if isinstance(self.similarity, str) and not (_transforming() or torch.is_inference_mode_enabled()): self._grid = (key, grid)
+    return grid
+
 def _similarity_forward(self, h:int, w:int) -> Tensor:
     "The maps `([O,] S, h, w)` for an `h` x `w` output; fixed maps (see `_keeps_maps`) are kept for the next call."
     c, m = self.centroids, self.metric
     fixed, key = _keeps_maps(self, c, m), (h, w, self.similarity, self.normalize, c.dtype, c.shape, m.shape)
     if fixed and (maps := _kept_maps(self, key, c, m)) is not None: return maps
-    energy = self.fn(output_grid(h, w, c.device, c.dtype), c, m)
+    energy = self.fn(_kept_grid(self, h, w, c), c, m)
     if not isinstance(energy, Tensor) or tuple(energy.shape) != (*c.shape[:-1], h, w):
         raise ValueError(f"the similarity function {getattr(self.fn, '__name__', self.fn)!r} returned "
                          f"{tuple(energy.shape) if isinstance(energy, Tensor) else type(energy).__name__}; expected energies {(*c.shape[:-1], h, w)}")
@@ -186,11 +192,11 @@ def _similarity_forward(self, h:int, w:int) -> Tensor:
     return maps
 
 def _similarity_apply(self, fn, recurse=True):
-    self.__dict__.pop('_kept', None)                     # kept maps belong to the old device and dtype
+    self.__dict__.pop('_kept', None); self.__dict__.pop('_grid', None)     # kept maps and grids belong to the old device and dtype
     return nn.Module._apply(self, fn, recurse)
 
 def _similarity_getstate(self) -> dict:
-    state = nn.Module.__getstate__(self); state.pop('_kept', None)   # copies and pickles make their maps afresh
+    state = nn.Module.__getstate__(self); state.pop('_kept', None); state.pop('_grid', None)   # copies and pickles make their maps afresh
     return state
 
 def _similarity_extra_repr(self) -> str:
