@@ -334,7 +334,7 @@ def kcp_conv2d(x:Tensor, # input `(N, C, H, W)`
 def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geometry, method:str) -> Tensor:
     "`kcp_conv2d` on checked arguments."
     dt = _autocast_dtype(x.device.type)
-    if dt is not None and (x.dtype != dt or weight.dtype != dt):
+    if dt is not None and any(t is not None and t.dtype != dt for t in (x, weight, bias, maps)):
         with torch.autocast(x.device.type, enabled=False):
             return _kcp_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), maps.to(dt), g, method)
     cw = _as5(maps)

@@ -514,7 +514,7 @@ def _from_positions(y:Tensor, n:int, o:int, out_size:tuple[int, int], channels_l
 def _to_positions(gy:Tensor, groups:int) -> Tensor:
     "The output gradient `(N, O, H_out, W_out)`, any layout, as `(H_out * W_out * groups, N, O // groups)`: one copy."
     n, o, ho, wo = gy.shape
-    return gy.permute(2, 3, 0, 1).reshape(ho * wo, n, groups, o // groups).transpose(1, 2).reshape(ho * wo * groups, n, o // groups)
+    return gy.permute(2, 3, 0, 1).reshape(ho * wo, n, groups, o // groups).transpose(1, 2).reshape(ho * wo * groups, n, o // groups).contiguous()
 
 # %% ../nbs/02_local.ipynb #d5a3a3b5
 def _fold_input_grad(gyl:Tensor, weight:Tensor, g:Geometry, x_shape) -> Tensor:
@@ -545,7 +545,7 @@ class _CompositeLocal(torch.autograd.Function):
         g, (n, c, h, w), (ho, wo, o) = ctx.g, x.shape, weight.shape[:3]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gyl = _to_positions(gy, g.groups)                                                # (L*G, N, O/G)
-        if need_w and torch.is_grad_enabled(): cols = _patches_by_position(x, g, (ho, wo))   # a gradient of this gradient: patches that know x
+        if need_w and need_x and torch.is_grad_enabled(): cols = _patches_by_position(x, g, (ho, wo))   # a gradient of this gradient: patches that know x
         gw = torch.bmm(gyl.transpose(1, 2), cols).view(weight.shape) if need_w else None
         gb = gy.sum(0) if ctx.has_bias and need_b else None
         return (_fold_input_grad(gyl, weight, g, (n, c, h, w)) if need_x else None), gw, gb, None
@@ -589,7 +589,7 @@ def _check_params(weight, bias, x, g:Geometry):
 def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
     "`local_conv2d` on checked arguments."
     dt = _autocast_dtype(x.device.type)
-    if dt is not None and (x.dtype != dt or weight.dtype != dt):
+    if dt is not None and any(t is not None and t.dtype != dt for t in (x, weight, bias)):
         with torch.autocast(x.device.type, enabled=False):
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
