@@ -172,10 +172,11 @@ def _kept_maps(self, key:tuple, c:Tensor, m:Tensor) -> Tensor|None:
 
 def _kept_grid(self, h:int, w:int, c:Tensor) -> Tensor:
     "The output grid, kept between calls for a named similarity (which never writes to it) outside transforms and inference mode: it depends on nothing learnt."
+    if not isinstance(self.similarity, str) or _transforming(): return output_grid(h, w, c.device, c.dtype)
     key, kept = (h, w, c.device, c.dtype), self.__dict__.get('_grid')
-    if kept is not None and kept[0] == key and not _transforming(): return kept[1]
+    if kept is not None and kept[0] == key: return kept[1]
     grid = output_grid(h, w, c.device, c.dtype)
-    if isinstance(self.similarity, str) and not (_transforming() or torch.is_inference_mode_enabled()): self._grid = (key, grid)
+    if not torch.is_inference_mode_enabled(): self._grid = (key, grid)
     return grid
 
 def _similarity_forward(self, h:int, w:int) -> Tensor:
