@@ -13,8 +13,8 @@ from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
 from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
-                        _is_channels_last, _use_reference, _autocast_dtype, _timed, _composite_on, composite_path, _CompositeLocal,
-                        _memory_format, _compiling, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _needed, _LC_OP)
+                        _is_channels_last, _use_reference, _autocast_dtype, _recast_dtype, _timed, _composite_on, composite_path,
+                        _CompositeLocal, _memory_format, _compiling, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _needed, _LC_OP)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
@@ -333,8 +333,7 @@ def kcp_conv2d(x:Tensor, # input `(N, C, H, W)`
 # %% ../nbs/03_kcp.ipynb #b1f9b488
 def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geometry, method:str) -> Tensor:
     "`kcp_conv2d` on checked arguments."
-    dt = _autocast_dtype(x.device.type)
-    if dt is not None and any(t is not None and t.dtype != dt for t in (x, weight, bias, maps)):
+    if (dt := _recast_dtype(x, weight, bias, maps)) is not None:
         with torch.autocast(x.device.type, enabled=False):
             return _kcp_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), maps.to(dt), g, method)
     cw = _as5(maps)

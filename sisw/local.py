@@ -501,9 +501,8 @@ def _patches_by_position(x:Tensor, g:Geometry, out_size:tuple[int, int]) -> Tens
     "The patches of `x` (zero-padded by `g.padding`) as `(H_out * W_out * groups, N, C // groups * kh * kw)`: one copy, from strided views."
     t, b, l, r = g.padding
     if any(g.padding): x = F.pad(x, (l, r, t, b))
-    (kh, kw), (sh, sw), (dh, dw) = g.kernel_size, g.stride, g.dilation
-    u = x.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]     # (N, C, H_out, W_out, kh, kw)
-    return u.unflatten(1, (g.groups, -1)).permute(3, 4, 1, 0, 2, 5, 6).reshape(out_size[0] * out_size[1] * g.groups, x.shape[0], -1)
+    u = windows(x.permute(1, 2, 3, 0), g).unflatten(0, (g.groups, -1))                # (G, C/G, H_out, W_out, N, kh, kw), a view
+    return u.permute(2, 3, 0, 4, 1, 5, 6).reshape(out_size[0] * out_size[1] * g.groups, x.shape[0], -1)
 
 def _from_positions(y:Tensor, n:int, o:int, out_size:tuple[int, int], channels_last:bool) -> Tensor:
     "`(H_out * W_out * groups, N, O // groups)` as the layer's output `(N, O, H_out, W_out)`, contiguous or channels_last: one copy."
@@ -573,6 +572,11 @@ def _autocast_dtype(device_type:str):
     try: return torch.get_autocast_dtype(device_type)
     except AttributeError: return torch.get_autocast_cpu_dtype() if device_type == 'cpu' else torch.get_autocast_gpu_dtype()
 
+def _recast_dtype(x:Tensor, *others) -> torch.dtype|None:
+    "The autocast dtype to compute in, where autocast is on for `x`'s device and `x` or any of `others` is not in it; else None."
+    dt = _autocast_dtype(x.device.type)
+    return dt if dt is not None and any(t is not None and t.dtype != dt for t in (x, *others)) else None
+
 # %% ../nbs/02_local.ipynb #fe942b8d
 def _check_params(weight, bias, x, g:Geometry):
     "`ValueError`s for a weight or bias that does not fit `x` and `g`."
@@ -588,8 +592,7 @@ def _check_params(weight, bias, x, g:Geometry):
 
 def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
     "`local_conv2d` on checked arguments."
-    dt = _autocast_dtype(x.device.type)
-    if dt is not None and any(t is not None and t.dtype != dt for t in (x, weight, bias)):
+    if (dt := _recast_dtype(x, weight, bias)) is not None:
         with torch.autocast(x.device.type, enabled=False):
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
