@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .similarity import SimilarityMaps, LowRankMaps, FreeMaps, InputMaps, centroid_colors, as_pair
-from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch, row_blocks,
+from .local import (Geometry, check_input, lc_forward, lc_backward, to_chwn, keeps, from_chwn, fresh, scratch,
                         _is_channels_last, _use_reference, _autocast_dtype, _recast_dtype, _timed, _composite_on, composite_path,
-                        _CompositeLocal, _memory_format, _compiling, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _needed, _LC_OP)
+                        _CompositeLocal, _memory_format, _use_op, _geometry_ints, _geometry_of, _or_empty, _fake_grads, _register_op_autograd, _LC_OP)
 from .kernels import kernels_apply, kernels_for
 import sisw.local as _local
 
@@ -125,7 +125,7 @@ def _kcp_way(xp:Tensor, weight:Tensor, G:int, key:tuple):
 def _kcp_core_forward(x:Tensor, weight:Tensor, maps:Tensor, local_bias:Tensor|None, g:Geometry, keep:bool, channels_last:bool) -> tuple[Tensor, Tensor|None]:
     "The output (channels_last or contiguous), mixed inside the compiled kernels or block by block, and the padded `(C, H, W, N)` input when `keep`."
     ho, wo = maps.shape[-2:]
-    S, o = weight.shape[:2]; G = g.groups
+    o, G = weight.shape[1], g.groups
     bt = None if local_bias is None else local_bias.permute(1, 2, 0).reshape(ho, wo * G, o // G)
     xp = to_chwn(x, g.padding, None if keep else 'xp')                              # kept for the backward, or in the workspace
     mk, key = _mixing_kernels(xp, weight, G), _way_key(x, weight, maps, g)
@@ -175,7 +175,7 @@ class _KCPLocal(torch.autograd.Function):
     def forward(ctx, x, weight, maps, local_bias, g:Geometry, keep:bool):
         y, xp = _kcp_core_forward(x, weight, maps, local_bias, g, keep, _is_channels_last(x))
         ctx.save_for_backward(x, weight, maps, xp)
-        ctx.g, ctx.has_bias = g, local_bias is not None
+        ctx.g = g
         return y
 
     @staticmethod
@@ -183,7 +183,7 @@ class _KCPLocal(torch.autograd.Function):
     def backward(ctx, grad):
         need_x, need_w, need_m, need_b = ctx.needs_input_grad[:4]
         x, weight, maps, xp = ctx.saved_tensors
-        return *_kcp_core_backward(grad, x, weight, maps, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_m, need_b and ctx.has_bias), None, None
+        return *_kcp_core_backward(grad, x, weight, maps, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_m, need_b), None, None
 
 # %% ../nbs/03_kcp.ipynb #92203890
 if _LC_OP:
@@ -207,14 +207,7 @@ if _LC_OP:
     @_kcp_backward_op.register_fake
     def _(grad, x, weight, maps, geometry, needs): return _fake_grads(x, (x.shape, weight.shape, maps.shape, grad.shape[1:]), needs)
 
-    def _kcp_op_setup(ctx, inputs, output):
-        x, weight, maps, local_bias, geometry = inputs
-        ctx.save_for_backward(x, weight, maps); ctx.geometry, ctx.has_bias = geometry, local_bias is not None
-
-    def _kcp_op_backward(ctx, grad):
-        needs = [*ctx.needs_input_grad[:3], ctx.needs_input_grad[3] and ctx.has_bias]
-        return *_needed(_kcp_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs), needs), None
-    _kcp_op.register_autograd(_kcp_op_backward, setup_context=_kcp_op_setup)
+    _register_op_autograd(_kcp_op, _kcp_backward_op)
 
 # %% ../nbs/03_kcp.ipynb #cc753581
 def _mix_weights(cw:Tensor, G:int) -> Tensor:
@@ -337,7 +330,7 @@ def _kcp_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, maps:Tensor, g:Geomet
         with torch.autocast(x.device.type, enabled=False):
             return _kcp_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), maps.to(dt), g, method)
     cw = _as5(maps)
-    compiling = x.device.type == 'cpu' and _LC_OP and _compiling()                   # torch.compile: the custom operators
+    compiling = _use_op(x)                                                           # torch.compile: the custom operators
     if cw.shape[0] > 1 or (_use_reference(x, weight, maps) and not compiling) or x.shape[0] == 0: method = 'conv'
     if method == 'auto':
         S, o = weight.shape[:2]

@@ -420,7 +420,7 @@ class _LocalConv2d(torch.autograd.Function):
     def forward(ctx, x, weight, bias, g:Geometry, keep:bool):
         y, xp = _lc_core_forward(x, weight, bias, g, keep, _is_channels_last(x))
         ctx.save_for_backward(x, weight, xp)
-        ctx.g, ctx.has_bias = g, bias is not None
+        ctx.g = g
         return y
 
     @staticmethod
@@ -428,7 +428,7 @@ class _LocalConv2d(torch.autograd.Function):
     def backward(ctx, grad):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x, weight, xp = ctx.saved_tensors
-        return *_lc_core_backward(grad, x, weight, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_b and ctx.has_bias), None, None
+        return *_lc_core_backward(grad, x, weight, xp, ctx.g, _is_channels_last(x), need_x, need_w, need_b), None, None
 
 # %% ../nbs/02_local.ipynb #044e40f7
 def _exporting() -> bool:
@@ -445,6 +445,18 @@ def _geometry_of(v:Sequence[int]) -> Geometry: return Geometry(tuple(v[0:2]), tu
 def _or_empty(t:Tensor|None, like:Tensor) -> Tensor: return like.new_empty(0) if t is None else t
 def _fake_grads(like:Tensor, shapes, needs) -> tuple[Tensor, ...]: return tuple(like.new_empty(s if need else 0) for s, need in zip(shapes, needs))
 def _needed(grads, needs) -> tuple: return tuple(t if need else None for t, need in zip(grads, needs))
+
+def _use_op(x:Tensor) -> bool:
+    "Whether the layers hand their product to `torch.compile` as custom operators: on the CPU, while it traces, where torch has them."
+    return x.device.type == 'cpu' and _LC_OP and _compiling()
+
+def _register_op_autograd(op, backward_op):
+    "The autograd of `op(*tensors, bias, geometry)`: `backward_op(grad, *tensors, geometry, needs)` (a None input needs no gradient)."
+    def setup(ctx, inputs, output): ctx.save_for_backward(*inputs[:-2]); ctx.geometry = inputs[-1]
+    def backward(ctx, grad):
+        needs = list(ctx.needs_input_grad[:-1])
+        return *_needed(backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs), needs), None
+    op.register_autograd(backward, setup_context=setup)
 
 # %% ../nbs/02_local.ipynb #4053e431
 _LC_OP = hasattr(torch.library, 'custom_op') and hasattr(torch.compiler, 'is_exporting')   # else: the reference product
@@ -470,14 +482,7 @@ if _LC_OP:
     @_lc_backward_op.register_fake
     def _(grad, x, weight, geometry, needs): return _fake_grads(x, (x.shape, weight.shape, grad.shape[1:]), needs)
 
-    def _lc_op_setup(ctx, inputs, output):
-        x, weight, bias, geometry = inputs
-        ctx.save_for_backward(x, weight); ctx.geometry, ctx.has_bias = geometry, bias is not None
-
-    def _lc_op_backward(ctx, grad):
-        needs = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.needs_input_grad[2] and ctx.has_bias]
-        return *_needed(_lc_backward_op(grad, *ctx.saved_tensors, ctx.geometry, needs), needs), None
-    _lc_op.register_autograd(_lc_op_backward, setup_context=_lc_op_setup)
+    _register_op_autograd(_lc_op, _lc_backward_op)
 
 # %% ../nbs/02_local.ipynb #003a1d85
 def _reference_local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tensor:
@@ -535,19 +540,19 @@ class _CompositeLocal(torch.autograd.Function):
         wt = weight.reshape(ho * wo * G, o // G, -1).transpose(1, 2)                    # (L*G, K, O/G)
         y = torch.bmm(cols, wt) if bias is None else torch.baddbmm(bias.reshape(G, o // G, ho * wo).permute(2, 0, 1).reshape(-1, 1, o // G), cols, wt)
         ctx.save_for_backward(x, weight, cols if ctx.needs_input_grad[1] else None)
-        ctx.g, ctx.has_bias = g, bias is not None
+        ctx.g = g
         return _from_positions(y, n, o, (ho, wo), _is_channels_last(x))
 
     @staticmethod
     def backward(ctx, gy):
         x, weight, cols = ctx.saved_tensors
-        g, (n, c, h, w), (ho, wo, o) = ctx.g, x.shape, weight.shape[:3]
+        g, (ho, wo) = ctx.g, weight.shape[:2]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gyl = _to_positions(gy, g.groups)                                                # (L*G, N, O/G)
         if need_w and need_x and torch.is_grad_enabled(): cols = _patches_by_position(x, g, (ho, wo))   # a gradient of this gradient: patches that know x
         gw = torch.bmm(gyl.transpose(1, 2), cols).view(weight.shape) if need_w else None
-        gb = gy.sum(0) if ctx.has_bias and need_b else None
-        return (_fold_input_grad(gyl, weight, g, (n, c, h, w)) if need_x else None), gw, gb, None
+        gb = gy.sum(0) if need_b else None
+        return (_fold_input_grad(gyl, weight, g, x.shape) if need_x else None), gw, gb, None
 
 # %% ../nbs/02_local.ipynb #b036fe28
 DEVICE_PATHS = ('auto', 'core', 'composite')
@@ -596,7 +601,7 @@ def _local_conv2d(x:Tensor, weight:Tensor, bias:Tensor|None, g:Geometry) -> Tens
         with torch.autocast(x.device.type, enabled=False):
             return _local_conv2d(x.to(dt), weight.to(dt), None if bias is None else bias.to(dt), g)
     x, g = g.pad(x)
-    if x.device.type == 'cpu' and x.shape[0] > 0 and _LC_OP and _compiling():                  # torch.compile: the custom operators
+    if x.shape[0] > 0 and _use_op(x):                                                # torch.compile: the custom operators
         return _lc_op(x, weight, bias, _geometry_ints(g)).contiguous(memory_format=_memory_format(x))
     if x.shape[0] == 0 or _use_reference(x, weight, bias): return _reference_local_conv2d(x, weight, bias, g)
     if _composite_on(x, x.shape[0] * weight.numel()): return _CompositeLocal.apply(x, weight, bias, g)

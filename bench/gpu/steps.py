@@ -5,8 +5,7 @@ local method run on three paths: the blocked core, the composite path (sisw.loca
 (F.unfold + einsum, the path for transforms and tracing).
 
     python bench/gpu/steps.py OUT.json"""
-import json, os, statistics, sys, time, traceback, torch
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import json, statistics, sys, time, traceback, torch
 import sisw.local as L, sisw.kcp as K
 from sisw.benchmark import SUITE, Shape, bench_layers, _measure
 from torch.profiler import profile, ProfilerActivity
